@@ -1,0 +1,150 @@
+using System.CommandLine;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using PipelinePki.Ci;
+using PipelinePki.Cli.Commands;
+using PipelinePki.Cli.Output;
+using PipelinePki.Core;
+using PipelinePki.Core.Authorities;
+using PipelinePki.Core.Workflows;
+
+namespace PipelinePki.Cli;
+
+/// <summary>
+/// The command line: parse, run one command, map failures to the exit-code table. This is the only
+/// place that knows exit-code numbers; everything below throws typed exceptions.
+/// </summary>
+public sealed class CliApp(TextWriter output, TextWriter error, Func<string, string?> getEnvironmentVariable, TimeProvider time)
+{
+    internal readonly Option<bool> VerboseOption = new("--verbose", "-v")
+    {
+        Description = "Log each step on stderr and show stack traces for internal errors.",
+        Recursive = true,
+    };
+
+    internal readonly Option<string> CiOption = new("--ci")
+    {
+        Description = "CI platform for outputs and identity: auto (detect), github, azure, gitlab, none.",
+        DefaultValueFactory = _ => "auto",
+        Recursive = true,
+    };
+
+    public TextWriter Output => output;
+
+    public TextWriter Error => error;
+
+    public string? GetEnvironmentVariable(string name) => getEnvironmentVariable(name);
+
+    public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    {
+        var root = BuildRootCommand();
+        var parseResult = root.Parse(args);
+        var verbose = parseResult.GetValue(VerboseOption);
+        var wantsJson = args.Contains("json") && args.Any(a => a is "--format" or "-f" || a.StartsWith("--format=", StringComparison.Ordinal));
+
+        if (parseResult.Errors.Count > 0)
+        {
+            var command = parseResult.CommandResult.Command;
+            var path = CommandPath(command);
+            var message = string.Join("; ", parseResult.Errors.Select(e => e.Message));
+            return Fail(ExitCodes.Usage, $"{message} (see '{path} --help').", wantsJson, null, verbose);
+        }
+
+        await using var services = BuildServices(verbose);
+        Services = services;
+        try
+        {
+            return await parseResult.InvokeAsync(
+                new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = output, Error = error },
+                cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return Fail(ExitCodes.Cancelled, "cancelled; nothing was left half-written.", wantsJson, null, verbose);
+        }
+        catch (PipelinePkiException e)
+        {
+            var (code, text) = e switch
+            {
+                UsageException => (ExitCodes.Usage, e.Message),
+                BadInputException => (ExitCodes.BadInput, e.Message),
+                NotValidException => (ExitCodes.NotValid, e.Message),
+                PolicyViolationException p => (ExitCodes.PolicyViolation, $"policy violation [{p.Rule}]: {p.Message}"),
+                RemoteFailureException => (ExitCodes.RemoteFailure, e.Message),
+                _ => (ExitCodes.InternalError, e.Message),
+            };
+            return Fail(code, text, wantsJson, e, verbose);
+        }
+        catch (Exception e)
+        {
+            return Fail(
+                ExitCodes.InternalError,
+                $"internal error ({e.GetType().Name}: {e.Message}). This is a bug: rerun with --verbose and report the output.",
+                wantsJson,
+                e,
+                verbose);
+        }
+    }
+
+    /// <summary>Set for the duration of one run; commands resolve what they need from it.</summary>
+    internal ServiceProvider Services { get; private set; } = null!;
+
+    internal CiEnvironment Ci => Services.GetRequiredService<CiEnvironment>();
+
+    private ServiceProvider BuildServices(bool verbose)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(time);
+        services.AddLogging(logging =>
+        {
+            logging.ClearProviders();
+            logging.SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Warning);
+            logging.AddProvider(new StderrLoggerProvider(error, verbose ? LogLevel.Debug : LogLevel.Warning));
+        });
+        services.AddSingleton(new CiEnvironment(getEnvironmentVariable));
+        services.AddSingleton<LocalCaInitializer>();
+        services.AddSingleton<LocalAuthorityFactory>();
+        services.AddSingleton<Quickstart>();
+        return services.BuildServiceProvider();
+    }
+
+    private RootCommand BuildRootCommand()
+    {
+        var root = new RootCommand("pipeline-pki: short-lived certificates, signing and verification for CI/CD pipelines.");
+        root.Options.Add(VerboseOption);
+        root.Options.Add(CiOption);
+        root.Subcommands.Add(QuickstartCommand.Create(this));
+        root.Subcommands.Add(CaCommands.Create(this));
+        root.Subcommands.Add(CertCommands.Create(this));
+        return root;
+    }
+
+    private int Fail(int code, string message, bool json, Exception? exception, bool verbose)
+    {
+        error.WriteLine($"pipeline-pki: error: {message}");
+        if (verbose && exception is not null)
+        {
+            error.WriteLine(exception.ToString());
+        }
+
+        if (json)
+        {
+            output.WriteLine(JsonSerializer.Serialize(new ErrorDocument(new ErrorBody(code, message)), CliJson.Default.ErrorDocument));
+        }
+
+        return code;
+    }
+
+    private static string CommandPath(Command command)
+    {
+        var names = new List<string>();
+        for (Command? current = command; current is not null; current = current.Parents.OfType<Command>().FirstOrDefault())
+        {
+            names.Add(current is RootCommand ? "pipeline-pki" : current.Name);
+        }
+
+        names.Reverse();
+        return string.Join(' ', names);
+    }
+}

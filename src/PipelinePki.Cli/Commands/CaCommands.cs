@@ -1,0 +1,272 @@
+using System.CommandLine;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using PipelinePki.Cli.Output;
+using PipelinePki.Core;
+using PipelinePki.Core.Authorities;
+using PipelinePki.Core.Encoding;
+using PipelinePki.Core.IO;
+using PipelinePki.Core.Keys;
+
+namespace PipelinePki.Cli.Commands;
+
+/// <summary><c>ca init|status|revoke|crl|inventory|rotate-intermediate</c>: the embedded two-tier CA.</summary>
+internal static class CaCommands
+{
+    public static Command Create(CliApp app)
+    {
+        var ca = new Command("ca", "The embedded two-tier CA (offline root, issuing intermediate).");
+        ca.Subcommands.Add(Init(app));
+        ca.Subcommands.Add(Status(app));
+        ca.Subcommands.Add(Revoke(app));
+        ca.Subcommands.Add(Crl(app));
+        ca.Subcommands.Add(Inventory(app));
+        ca.Subcommands.Add(RotateIntermediate(app));
+        return ca;
+    }
+
+    private static Command Init(CliApp app)
+    {
+        var home = CommandKit.HomeOption();
+        var name = new Option<string>("--name") { Description = "CA name; the root is \"NAME Root CA\", the intermediate \"NAME Issuing CA\".", Required = true };
+        var keyType = new Option<string?>("--key-type") { Description = "Key type for both CA keys: ecdsa-p384 (default), ecdsa-p256, rsa-3072, rsa-4096, ed25519." };
+        var rootKeyType = new Option<string?>("--root-key-type") { Description = "Key type of the root (overrides --key-type)." };
+        var intermediateKeyType = new Option<string?>("--intermediate-key-type") { Description = "Key type of the intermediate (overrides --key-type)." };
+        var rootTtl = new Option<string>("--root-ttl") { Description = "Root validity.", DefaultValueFactory = _ => "10y" };
+        var intermediateTtl = new Option<string>("--intermediate-ttl") { Description = "Intermediate validity.", DefaultValueFactory = _ => "1y" };
+        var permittedDns = new Option<string[]>("--permitted-dns") { Description = "Name constraint on the intermediate: permitted DNS domain (repeatable)." };
+        var permittedUri = new Option<string[]>("--permitted-uri") { Description = "Name constraint on the intermediate: permitted URI host or .domain (repeatable)." };
+        var crlUrl = new Option<string?>("--crl-url") { Description = "CRL distribution point written into leaves (where the intermediate's CRL is published)." };
+        var rootCrlUrl = new Option<string?>("--root-crl-url") { Description = "CRL distribution point written into the intermediate (where the root's CRL is published)." };
+        var issuerUrl = new Option<string?>("--issuer-url") { Description = "AIA caIssuers URL written into leaves (where intermediate.pem is published)." };
+        var ocspUrl = new Option<string?>("--ocsp-url") { Description = "AIA OCSP responder URL written into leaves." };
+        var passphraseEnv = CommandKit.PassphraseEnvOption();
+        var noPassphrase = new Option<bool>("--no-passphrase") { Description = "Write the CA keys unencrypted (warns; for throwaway CAs only)." };
+        var format = CommandKit.FormatOption("text", "json");
+        var command = new Command("init", "Create an offline root and an issuing intermediate.")
+        {
+            home, name, keyType, rootKeyType, intermediateKeyType, rootTtl, intermediateTtl, permittedDns, permittedUri,
+            crlUrl, rootCrlUrl, issuerUrl, ocspUrl, passphraseEnv, noPassphrase, format,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var both = parse.GetValue(keyType) is { } k ? KeySpec.Parse(k) : KeySpec.Default;
+            var request = new CaInitRequest(
+                CommandKit.ResolveHome(app, parse.GetValue(home)),
+                parse.GetValue(name)!,
+                parse.GetValue(rootKeyType) is { } r ? KeySpec.Parse(r) : both,
+                parse.GetValue(intermediateKeyType) is { } i ? KeySpec.Parse(i) : both,
+                Durations.Parse(parse.GetValue(rootTtl)!, "--root-ttl"),
+                Durations.Parse(parse.GetValue(intermediateTtl)!, "--intermediate-ttl"),
+                EncryptKeys: !parse.GetValue(noPassphrase),
+                CommandKit.Requester(app, parse),
+                parse.GetValue(permittedDns) ?? [],
+                parse.GetValue(permittedUri) ?? [],
+                Url(parse.GetValue(crlUrl), "--crl-url"),
+                Url(parse.GetValue(rootCrlUrl), "--root-crl-url"),
+                Url(parse.GetValue(issuerUrl), "--issuer-url"),
+                Url(parse.GetValue(ocspUrl), "--ocsp-url"));
+            var passphrase = CommandKit.Passphrase(app, parse.GetValue(passphraseEnv)!);
+            var result = await app.Services.GetRequiredService<LocalCaInitializer>().InitializeAsync(request, passphrase, cancellationToken);
+            if (parse.GetValue(format) == "json")
+            {
+                app.Output.WriteLine(JsonSerializer.Serialize(result, CliJson.Default.CaInitResult));
+            }
+            else
+            {
+                TextRender.CaInit(app.Output, result);
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Status(CliApp app)
+    {
+        var home = CommandKit.HomeOption();
+        var format = CommandKit.FormatOption("text", "json");
+        var command = new Command("status", "Show the chain, key locations, certificate counts and CRL freshness.") { home, format };
+        command.SetAction(parse =>
+        {
+            var authority = Open(app, parse.GetValue(home), CommandKit.DefaultPassphraseVariable);
+            var status = authority.GetStatus();
+            if (parse.GetValue(format) == "json")
+            {
+                app.Output.WriteLine(JsonSerializer.Serialize(status, CliJson.Default.CaStatus));
+            }
+            else
+            {
+                TextRender.CaStatus(app.Output, status);
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Revoke(CliApp app)
+    {
+        var home = CommandKit.HomeOption();
+        var serial = new Option<string>("--serial") { Description = "Serial number in hex (as 'ca inventory' prints it; colons allowed).", Required = true };
+        var reason = new Option<string>("--reason") { Description = "RFC 5280 reason: unspecified, keyCompromise, cACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, privilegeWithdrawn, aACompromise.", DefaultValueFactory = _ => "unspecified" };
+        var format = CommandKit.FormatOption("text", "json");
+        var command = new Command("revoke", "Revoke a certificate by serial; publish a CRL afterwards with 'ca crl'.") { home, serial, reason, format };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var authority = Open(app, parse.GetValue(home), CommandKit.DefaultPassphraseVariable);
+            var record = await authority.RevokeAsync(new RevokeRequest(parse.GetValue(serial)!, parse.GetValue(reason)!), cancellationToken);
+            var output = new RevokeOutput(record.Serial, record.Subject, record.Status, record.RevokedAt, record.RevocationReason,
+                "relying parties learn of it from the next CRL: run 'pipeline-pki ca crl'");
+            if (parse.GetValue(format) == "json")
+            {
+                app.Output.WriteLine(JsonSerializer.Serialize(output, CliJson.Default.RevokeOutput));
+            }
+            else
+            {
+                app.Output.WriteLine($"revoked {output.Serial} ({output.Subject}) at {output.RevokedAt:u}, reason {output.Reason}; {output.Note}.");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Crl(CliApp app)
+    {
+        var home = CommandKit.HomeOption();
+        var output = new Option<string?>("--out", "-o") { Description = "Write the CRL to this file (default: stdout, PEM)." };
+        var der = new Option<bool>("--der") { Description = "Write DER instead of PEM." };
+        var issuer = new Option<string>("--issuer") { Description = "intermediate (default) or root: the root's CRL is signed with the offline root key.", DefaultValueFactory = _ => "intermediate" };
+        issuer.AcceptOnlyFromAmong("intermediate", "root");
+        var nextUpdate = new Option<string>("--next-update") { Description = "How long the CRL is valid (nextUpdate = now + this).", DefaultValueFactory = _ => "7d" };
+        var passphraseEnv = CommandKit.PassphraseEnvOption();
+        var format = CommandKit.FormatOption("text", "json");
+        var command = new Command("crl", "Publish the current CRL (v2, with CRL number and AKI).") { home, output, der, issuer, nextUpdate, passphraseEnv, format };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (parse.GetValue(der) && parse.GetValue(output) is null)
+            {
+                throw new UsageException("--der writes binary: give a file with --out.");
+            }
+
+            var authority = Open(app, parse.GetValue(home), parse.GetValue(passphraseEnv)!);
+            var which = parse.GetValue(issuer) == "root" ? CrlIssuer.Root : CrlIssuer.Intermediate;
+            var result = await authority.PublishCrlAsync(new CrlRequest(which, Durations.Parse(parse.GetValue(nextUpdate)!, "--next-update")), cancellationToken);
+            var path = parse.GetValue(output);
+            var json = parse.GetValue(format) == "json";
+            if (path is not null)
+            {
+                if (parse.GetValue(der))
+                {
+                    AtomicFile.Write(path, result.Der, secret: false);
+                }
+                else
+                {
+                    AtomicFile.WriteText(path, Pem.Encode("X509 CRL", result.Der), secret: false);
+                }
+            }
+            else if (json)
+            {
+                // The document is the one thing on stdout; the CRL itself needs --out.
+            }
+            else
+            {
+                app.Output.Write(Pem.Encode("X509 CRL", result.Der));
+                return ExitCodes.Success;
+            }
+
+            if (json)
+            {
+                app.Output.WriteLine(JsonSerializer.Serialize(new CrlOutput(path is null ? null : Path.GetFullPath(path), result.Info), CliJson.Default.CrlOutput));
+            }
+            else
+            {
+                app.Output.WriteLine($"wrote CRL #{result.Info.CrlNumber} of {result.Info.Issuer} to {Path.GetFullPath(path!)}: {result.Info.Entries.Count} revoked, next update {result.Info.NextUpdate:u}.");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Inventory(CliApp app)
+    {
+        var home = CommandKit.HomeOption();
+        var format = CommandKit.FormatOption("table", "json", "csv", "text");
+        var command = new Command("inventory", "List every certificate this CA issued: serial, subject, SANs, validity, status, requester.") { home, format };
+        command.SetAction(parse =>
+        {
+            var authority = Open(app, parse.GetValue(home), CommandKit.DefaultPassphraseVariable);
+            var now = app.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+            var rows = authority.ListInventory().Select(r => new InventoryRow(
+                r.Serial, r.Subject, r.Issuer, r.SubjectAlternativeNames, r.NotBefore, r.NotAfter, r.StatusAt(now), r.Profile, r.KeyType,
+                r.Sha256Fingerprint, r.RevokedAt, r.RevocationReason, r.Source, r.RequestedBy.ToString(), r.RequestedBy.Repository,
+                r.RequestedBy.RunId, r.RequestedBy.Commit, r.IssuedAt)).ToList();
+            switch (parse.GetValue(format))
+            {
+                case "json":
+                    app.Output.WriteLine(JsonSerializer.Serialize(rows, CliJson.Default.ListInventoryRow));
+                    break;
+                case "csv":
+                    TextRender.InventoryCsv(app.Output, rows);
+                    break;
+                default:
+                    TextRender.InventoryTable(app.Output, rows);
+                    break;
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command RotateIntermediate(CliApp app)
+    {
+        var home = CommandKit.HomeOption();
+        var ttl = new Option<string>("--ttl") { Description = "Validity of the new intermediate.", DefaultValueFactory = _ => "1y" };
+        var keyType = new Option<string?>("--key-type") { Description = "Key type of the new intermediate (default: the current one's)." };
+        var passphraseEnv = CommandKit.PassphraseEnvOption();
+        var format = CommandKit.FormatOption("text", "json");
+        var command = new Command("rotate-intermediate", "Replace the issuing CA with a new key and certificate signed by the root (needs the root key).")
+        {
+            home, ttl, keyType, passphraseEnv, format,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var authority = Open(app, parse.GetValue(home), parse.GetValue(passphraseEnv)!);
+            var info = await authority.RotateIntermediateAsync(
+                new RotateIntermediateRequest(
+                    Durations.Parse(parse.GetValue(ttl)!, "--ttl"),
+                    parse.GetValue(keyType) is { } k ? KeySpec.Parse(k) : null,
+                    CommandKit.Requester(app, parse)),
+                cancellationToken);
+            if (parse.GetValue(format) == "json")
+            {
+                app.Output.WriteLine(JsonSerializer.Serialize(new RotateOutput(info), CliJson.Default.RotateOutput));
+            }
+            else
+            {
+                app.Output.WriteLine($"new issuing CA {info.Serial} ({info.KeyType}), valid until {info.NotAfter:u}; the previous one is in {Path.Combine(authority.Home.Directory, "archive")}.");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static LocalAuthority Open(CliApp app, string? home, string passphraseVariable) =>
+        app.Services.GetRequiredService<LocalAuthorityFactory>().Open(CommandKit.ResolveHome(app, home), CommandKit.Passphrase(app, passphraseVariable));
+
+    private static string? Url(string? value, string option)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        return Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == "ldap")
+            ? value
+            : throw new UsageException($"{option}: '{value}' is not an absolute http(s) URL.");
+    }
+}

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using PipelinePki.Core;
+using PipelinePki.Core.Authorities;
+using PipelinePki.Core.Inventory;
+
+namespace PipelinePki.Cli.Commands;
+
+/// <summary>Options several commands share, and the few lookups every command needs.</summary>
+internal static class CommandKit
+{
+    public const string HomeVariable = "PIPELINE_PKI_HOME";
+    public const string DefaultPassphraseVariable = "PIPELINE_PKI_CA_PASSPHRASE";
+
+    public static Option<string?> HomeOption() => new("--home")
+    {
+        Description = $"CA home directory (default ${HomeVariable}, else ./{LocalCaHome.DefaultDirectory}).",
+    };
+
+    public static Option<string> PassphraseEnvOption() => new("--passphrase-env")
+    {
+        Description = "Name of the environment variable holding the CA key passphrase.",
+        DefaultValueFactory = _ => DefaultPassphraseVariable,
+    };
+
+    public static Option<string> FormatOption(params string[] formats)
+    {
+        var option = new Option<string>("--format", "-f")
+        {
+            Description = $"Output format: {string.Join(", ", formats)}.",
+            DefaultValueFactory = _ => formats[0],
+        };
+        option.AcceptOnlyFromAmong(formats);
+        return option;
+    }
+
+    public static string ResolveHome(CliApp app, string? home) =>
+        home ?? (app.GetEnvironmentVariable(HomeVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : LocalCaHome.DefaultDirectory);
+
+    /// <summary>Reads the passphrase from the named variable only when a key actually needs it.</summary>
+    public static PassphraseProvider Passphrase(CliApp app, string variable)
+    {
+        if (string.IsNullOrWhiteSpace(variable))
+        {
+            throw new UsageException("--passphrase-env: give the name of an environment variable.");
+        }
+
+        return () => app.GetEnvironmentVariable(variable) is { Length: > 0 } value ? value.AsMemory() : null;
+    }
+
+    public static Requester Requester(CliApp app, ParseResult parseResult) =>
+        app.Ci.DescribeRequester(app.Ci.Detect(parseResult.GetValue(app.CiOption) ?? "auto"));
+
+    public static TimeSpan Duration(string? text, string option, TimeSpan fallback) =>
+        text is null ? fallback : Durations.Parse(text, option);
+}
