@@ -6,6 +6,7 @@
 #   bench/issue.sh                     # all key types, RUNS=20
 #   RUNS=10 KEY_TYPES="ecdsa-p256 ed25519" bench/issue.sh
 #   PIPELINE_PKI_CLI=/tmp/ppki-aot/pipeline-pki bench/issue.sh   # skip the AOT build
+#   BENCH_TOOL=loop bench/issue.sh     # time with a date +%s%N loop instead of hyperfine
 #
 # Writes bench/out/issue.md (the table) and bench/out/issue/*.json (hyperfine exports).
 # Exits 0 whether rows PASS or FAIL (it is a report); non-zero if any command fails.
@@ -60,12 +61,13 @@ log "openssl:      $(openssl version)"
 # ---------------------------------------------------------------------------------------------
 # 2. Timing tool: hyperfine (installed from Debian if missing), else a date +%s%N loop.
 # ---------------------------------------------------------------------------------------------
-if ! command -v hyperfine >/dev/null 2>&1; then
+# BENCH_TOOL=loop forces the fallback (to test it, or where apt-get is not allowed).
+if [[ "${BENCH_TOOL:-}" != loop ]] && ! command -v hyperfine >/dev/null 2>&1; then
   log "hyperfine missing: installing the Debian package"
   (apt-get update -qq && apt-get install -y -qq hyperfine) >&2 || true
 fi
 HAVE_HYPERFINE=0
-command -v hyperfine >/dev/null 2>&1 && HAVE_HYPERFINE=1
+[[ "${BENCH_TOOL:-}" != loop ]] && command -v hyperfine >/dev/null 2>&1 && HAVE_HYPERFINE=1
 [[ $HAVE_HYPERFINE == 1 ]] || log "hyperfine unavailable: falling back to a bash loop (date +%s%N)"
 
 # measure LABEL PREPARE COMMAND -> prints the mean wall time in ms (3 decimals).

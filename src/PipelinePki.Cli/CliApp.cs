@@ -113,6 +113,7 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
     {
         var root = new RootCommand("pipeline-pki: short-lived certificates, signing and verification for CI/CD pipelines.");
         root.Options.Add(VerboseOption);
+        CiOption.AcceptOnlyFromAmong("auto", "github", "azure", "gitlab", "none");
         root.Options.Add(CiOption);
         root.Subcommands.Add(QuickstartCommand.Create(this));
         root.Subcommands.Add(CaCommands.Create(this));

@@ -80,4 +80,26 @@ public class PrivateKeyCodecTests
         var error = Assert.Throws<BadInputException>(() => PrivateKeyCodec.Read(der, "rsa2048.der", () => null));
         Assert.Contains("2048", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("-v2", "aes-128-cbc", "-v2prf", "hmacWithSHA512")]
+    [InlineData("-v2", "aes-256-cbc", "-v2prf", "hmacWithSHA1")]
+    [InlineData("-v2", "aes-192-cbc", "-v2prf", "hmacWithSHA384")]
+    [InlineData("-v1", "PBE-SHA1-3DES", "-iter", "2048")]
+    public async Task Read_OpenSslEncryptedUnderOtherSchemes_DecryptsAndRejectsWrongPassphrase(string a, string b, string c, string d)
+    {
+        using var temp = new TempDirectory();
+        var plain = temp.Combine("plain.pem");
+        var encrypted = temp.Combine("enc.pem");
+        Assert.Equal(0, (await OpenSsl.RunAsync("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", plain)).ExitCode);
+        var converted = await OpenSsl.RunWithEnvironmentAsync(
+            new Dictionary<string, string?> { ["KEYPASS"] = "pässphrase-ü" },
+            "pkcs8", "-topk8", "-in", plain, "-out", encrypted, "-passout", "env:KEYPASS", a, b, c, d);
+        Assert.True(converted.ExitCode == 0, converted.ToString());
+
+        using var expected = PrivateKeyCodec.Read(await File.ReadAllBytesAsync(plain), plain, () => null);
+        using var actual = PrivateKeyCodec.Read(await File.ReadAllBytesAsync(encrypted), encrypted, () => "pässphrase-ü".AsMemory());
+        Assert.Equal(expected.SubjectPublicKeyInfo, actual.SubjectPublicKeyInfo);
+        Assert.Throws<BadInputException>(() => PrivateKeyCodec.Read(File.ReadAllBytes(encrypted), encrypted, () => "passphrase-u".AsMemory()));
+    }
 }

@@ -44,7 +44,8 @@ internal static class CommandKit
             throw new UsageException("--passphrase-env: give the name of an environment variable.");
         }
 
-        return () => app.GetEnvironmentVariable(variable) is { Length: > 0 } value ? value.AsMemory() : null;
+        // The cast matters: a bare null would convert through char[] to an empty, non-null ReadOnlyMemory.
+        return () => app.GetEnvironmentVariable(variable) is { Length: > 0 } value ? value.AsMemory() : (ReadOnlyMemory<char>?)null;
     }
 
     public static Requester Requester(CliApp app, ParseResult parseResult) =>

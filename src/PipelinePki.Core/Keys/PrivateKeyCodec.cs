@@ -92,12 +92,13 @@ public static class PrivateKeyCodec
         byte[]? plain = null;
         try
         {
-            var info = Pkcs8PrivateKeyInfo.DecryptAndDecode(secret.Span, der, out _);
-            plain = info.Encode();
+            plain = Pbes2.TryDecrypt(der, secret.Span) ?? Pkcs8PrivateKeyInfo.DecryptAndDecode(secret.Span, der, out _).Encode();
             return FromPkcs8(plain, source);
         }
-        catch (CryptographicException e)
+        catch (Exception e) when (e is CryptographicException or BadInputException)
         {
+            // A wrong passphrase usually fails the padding check, but 1 time in 256 it decrypts to
+            // garbage that then fails to parse: both mean the same thing to the user.
             throw new BadInputException($"{source}: cannot decrypt the key: wrong passphrase or damaged file.", e);
         }
         finally
