@@ -123,6 +123,8 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
 
     private int Fail(int code, string message, bool json, Exception? exception, bool verbose)
     {
+        // One line, always: CI logs and wrappers grep for it, and some parser messages carry line breaks.
+        message = string.Join(' ', message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         error.WriteLine($"pipeline-pki: error: {message}");
         if (verbose && exception is not null)
         {
