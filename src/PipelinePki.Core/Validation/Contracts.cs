@@ -54,7 +54,11 @@ public sealed record NameExpectations(
     string? Email = null,
     bool AllowCommonNameFallback = false);
 
-/// <summary>One certificate verification: the leaf, what to trust, what may help build the path, and what to demand.</summary>
+/// <summary>
+/// One certificate verification: the leaf, what to trust, what may help build the path, and what
+/// to demand. CRLs come parsed (<see cref="Crls"/>) or as DER with their source name
+/// (<see cref="RawCrls"/>, the fast path for very large CRLs: they are indexed without building an object tree).
+/// </summary>
 public sealed record VerifyRequest(
     X509Certificate Leaf,
     IReadOnlyList<X509Certificate> TrustAnchors,
@@ -65,7 +69,8 @@ public sealed record VerifyRequest(
     NameExpectations? Names = null,
     RevocationMode Revocation = RevocationMode.Auto,
     bool SoftFail = false,
-    PolicyOptions? Policy = null);
+    PolicyOptions? Policy = null,
+    IReadOnlyList<(byte[] Der, string Source)>? RawCrls = null);
 
 /// <summary>One check's verdict; <see cref="PathIndex"/> counts from the leaf (0) to the trust anchor.</summary>
 public sealed record CheckResult(string Check, CheckStatus Status, string Detail, int? PathIndex = null, string? Subject = null);

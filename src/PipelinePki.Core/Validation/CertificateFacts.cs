@@ -1,0 +1,67 @@
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Security;
+using Org.BouncyCastle.X509;
+
+namespace PipelinePki.Core.Validation;
+
+/// <summary>Small questions about certificates that path building and validation keep asking.</summary>
+internal static class CertificateFacts
+{
+    public static bool IsSelfIssued(X509Certificate certificate) => certificate.SubjectDN.Equivalent(certificate.IssuerDN);
+
+    public static byte[]? SubjectKeyId(X509Certificate certificate) =>
+        certificate.CertificateStructure.TbsCertificate.Extensions?.GetExtension(X509Extensions.SubjectKeyIdentifier) is { } e
+            ? SubjectKeyIdentifier.GetInstance(e.GetParsedValue()).GetKeyIdentifier()
+            : null;
+
+    public static byte[]? AuthorityKeyId(X509Certificate certificate) =>
+        certificate.CertificateStructure.TbsCertificate.Extensions?.GetExtension(X509Extensions.AuthorityKeyIdentifier) is { } e
+            ? AuthorityKeyIdentifier.GetInstance(e.GetParsedValue()).KeyIdentifier?.GetOctets()
+            : null;
+
+    /// <summary>The RFC 5280 §4.2.1.2 key identifier we would compute, for issuers that carry no SKI.</summary>
+    public static byte[] ComputedKeyId(X509Certificate certificate) =>
+        System.Security.Cryptography.SHA1.HashData(certificate.CertificateStructure.SubjectPublicKeyInfo.PublicKey.GetBytes());
+
+    public static AsymmetricKeyParameter? PublicKey(X509Certificate certificate)
+    {
+        try
+        {
+            return PublicKeyFactory.CreateKey(certificate.CertificateStructure.SubjectPublicKeyInfo);
+        }
+        catch (Exception e) when (e is ArgumentException or SecurityUtilityException or InvalidCastException or IOException)
+        {
+            return null;
+        }
+    }
+
+    public static bool SignatureVerifies(X509Certificate certificate, AsymmetricKeyParameter? key)
+    {
+        if (key is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            return certificate.IsSignatureValid(key);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidKeyException or SecurityUtilityException or CryptoException
+            or InvalidCastException or Org.BouncyCastle.Security.Certificates.CertificateException or IOException)
+        {
+            return false;
+        }
+    }
+
+    public static bool ValidAt(X509Certificate certificate, DateTime atUtc) =>
+        certificate.NotBefore.ToUniversalTime() <= atUtc && atUtc <= certificate.NotAfter.ToUniversalTime();
+
+    public static string Subject(X509Certificate certificate) => Certificates.CertificateDescriber.FormatName(certificate.SubjectDN);
+
+    public static bool SameCertificate(X509Certificate a, X509Certificate b) => a.GetEncoded().AsSpan().SequenceEqual(b.GetEncoded());
+
+    public static Asn1Object? ExtensionValue(X509Certificate certificate, DerObjectIdentifier oid) =>
+        certificate.CertificateStructure.TbsCertificate.Extensions?.GetExtension(oid)?.GetParsedValue();
+}
