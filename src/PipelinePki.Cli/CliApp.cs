@@ -106,6 +106,18 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         services.AddSingleton<LocalCaInitializer>();
         services.AddSingleton<LocalAuthorityFactory>();
         services.AddSingleton<Quickstart>();
+        services.AddSingleton<VerifierFactory>();
+        services.AddHttpClient(VerifierFactory.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                // CRLs and OCSP are mostly plain HTTP; where TLS is used, nothing older than 1.2.
+                SslOptions = { EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13 },
+                AllowAutoRedirect = true,
+                MaxAutomaticRedirections = 3,
+                UseProxy = true,
+            })
+            // The fetchers apply their own per-request timeout; the client's default of 100 s is only a backstop.
+            .ConfigureHttpClient(client => client.Timeout = TimeSpan.FromMinutes(2));
         return services.BuildServiceProvider();
     }
 

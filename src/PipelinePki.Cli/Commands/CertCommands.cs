@@ -14,9 +14,10 @@ internal static class CertCommands
 {
     public static Command Create(CliApp app)
     {
-        var cert = new Command("cert", "Issue and inspect certificates.");
+        var cert = new Command("cert", "Issue, inspect and verify certificates.");
         cert.Subcommands.Add(Issue(app));
         cert.Subcommands.Add(Inspect(app));
+        cert.Subcommands.Add(VerifyCommand.Create(app));
         return cert;
     }
 

@@ -67,4 +67,5 @@ public sealed record RotateOutput(CertificateInfo Intermediate);
 [JsonSerializable(typeof(CaStatus))]
 [JsonSerializable(typeof(QuickstartResult))]
 [JsonSerializable(typeof(RotateOutput))]
+[JsonSerializable(typeof(PipelinePki.Core.Validation.VerificationOutcome))]
 internal sealed partial class CliJson : JsonSerializerContext;

@@ -204,6 +204,29 @@ internal static class TextRender
         output.WriteLine($"    sha256:    {info.Sha256Fingerprint}");
     }
 
+    public static void Verification(TextWriter output, string file, PipelinePki.Core.Validation.VerificationOutcome outcome)
+    {
+        var leaf = outcome.Path.Count > 0 ? outcome.Path[0].Subject : file;
+        output.WriteLine($"{(outcome.IsValid ? "VALID" : "NOT VALID")}: {leaf} ({file})");
+        if (outcome.Path.Count > 1)
+        {
+            output.WriteLine($"  path: {string.Join(" <- ", outcome.Path.Select(p => p.Subject))} (trusted)");
+        }
+
+        foreach (var check in outcome.Checks)
+        {
+            var mark = check.Status switch
+            {
+                PipelinePki.Core.Validation.CheckStatus.Passed => "ok  ",
+                PipelinePki.Core.Validation.CheckStatus.Failed => "FAIL",
+                PipelinePki.Core.Validation.CheckStatus.Warning => "warn",
+                _ => "skip",
+            };
+            var where = check.PathIndex is { } i ? $"[{i}] " : string.Empty;
+            output.WriteLine($"  {mark} {check.Check,-19} {where}{check.Detail}");
+        }
+    }
+
     private static string Iso(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
     /// <summary>RFC 4180 quoting, plus a leading quote for cells a spreadsheet would run as formulas.</summary>

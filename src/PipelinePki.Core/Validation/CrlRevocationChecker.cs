@@ -206,7 +206,7 @@ internal sealed class CrlRevocationChecker(IReadOnlyList<CrlDocument> crls, IRea
                 continue; // no cRLSign
             }
 
-            if (!crl.SignatureVerifies(CertificateFacts.PublicKey(candidate)))
+            if (!crl.SignatureVerifies(candidate))
             {
                 continue;
             }
@@ -241,7 +241,7 @@ internal sealed class CrlRevocationChecker(IReadOnlyList<CrlDocument> crls, IRea
             .Where(d => d.DeltaBaseNumber!.CompareTo(complete.CrlNumber) <= 0 && d.CrlNumber is { } n && n.CompareTo(complete.CrlNumber) > 0)
             .Where(d => (d.IssuingDistributionPoint?.GetEncoded() ?? []).AsSpan().SequenceEqual(scope ?? []))
             .Where(d => d.UnusableReason is null && Current(d, atUtc, out _))
-            .Where(d => d.SignatureVerifies(CertificateFacts.PublicKey(signer)))
+            .Where(d => d.SignatureVerifies(signer))
             .OrderByDescending(d => d.CrlNumber)
             .FirstOrDefault();
     }
