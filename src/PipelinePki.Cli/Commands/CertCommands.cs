@@ -18,6 +18,7 @@ internal static class CertCommands
         cert.Subcommands.Add(Issue(app));
         cert.Subcommands.Add(Inspect(app));
         cert.Subcommands.Add(VerifyCommand.Create(app));
+        cert.Subcommands.Add(CheckCommand.Create(app));
         return cert;
     }
 

@@ -68,4 +68,5 @@ public sealed record RotateOutput(CertificateInfo Intermediate);
 [JsonSerializable(typeof(QuickstartResult))]
 [JsonSerializable(typeof(RotateOutput))]
 [JsonSerializable(typeof(PipelinePki.Core.Validation.VerificationOutcome))]
+[JsonSerializable(typeof(PipelinePki.Core.Validation.PreflightReport))]
 internal sealed partial class CliJson : JsonSerializerContext;

@@ -227,6 +227,30 @@ internal static class TextRender
         }
     }
 
+    public static void Preflight(TextWriter output, PipelinePki.Core.Validation.PreflightReport report)
+    {
+        string[] headers = ["STATUS", "DAYS LEFT", "NOT AFTER", "SUBJECT", "ISSUER", "TARGET"];
+        var cells = report.Rows.Select(r => new[]
+        {
+            r.Status.ToString().ToLowerInvariant(),
+            r.DaysLeft is { } d ? d.ToString("0.0", CultureInfo.InvariantCulture) : "-",
+            r.NotAfter is { } n ? n.ToString("yyyy-MM-dd HH:mm'Z'", CultureInfo.InvariantCulture) : "-",
+            r.Subject ?? "-",
+            r.Issuer ?? "-",
+            r.Target,
+        }).ToList();
+        var widths = headers.Select((h, i) => Math.Max(h.Length, cells.Count == 0 ? 0 : cells.Max(c => c[i].Length))).ToArray();
+        output.WriteLine(string.Join("  ", headers.Select((h, i) => h.PadRight(widths[i]))).TrimEnd());
+        for (var i = 0; i < cells.Count; i++)
+        {
+            output.WriteLine(string.Join("  ", cells[i].Select((c, j) => c.PadRight(widths[j]))).TrimEnd());
+            foreach (var reason in report.Rows[i].Reasons)
+            {
+                output.WriteLine($"    {reason}");
+            }
+        }
+    }
+
     private static string Iso(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
     /// <summary>RFC 4180 quoting, plus a leading quote for cells a spreadsheet would run as formulas.</summary>
