@@ -107,12 +107,24 @@ public static class DifferentialScenarios
             Permitted, 0, CheckNames.NameConstraints, 0),
         Rejected("Ip_InsideExcluded", p => Chain(p, ca: c => c.ExcludeIp("10.1.0.0/16"), leaf: l => l.Ip("10.1.2.3")).Input,
             Excluded, 0, CheckNames.NameConstraints, 0),
+        // Permitted iPAddress subtrees hold only IPv6 ranges, so an IPv4 address is in none of them (§4.2.1.10).
+        Rejected("Ip_V4AgainstV6OnlyPermitted", p => Chain(p, ca: c => c.PermitIp("2001:db8::/32"), leaf: l => l.Ip("192.0.2.1")).Input,
+            Permitted, 0, CheckNames.NameConstraints, 0),
         Valid("Ipv6_InsidePermitted", p => Chain(p, ca: c => c.PermitIp("2001:db8::/32"), leaf: l => l.Ip("2001:db8::1")).Input),
         Valid("Uri_InsidePermittedDomain", p => Chain(p, ca: c => c.PermitUri(".example.com"), leaf: l => l.Uri("https://api.example.com/x")).Input),
         Rejected("Uri_OutsidePermitted", p => Chain(p, ca: c => c.PermitUri(".example.com"), leaf: l => l.Uri("https://evil.test/x")).Input,
             Permitted, 0, CheckNames.NameConstraints, 0),
+        Rejected("Uri_LeadingDotExcludesHostItself", p => Chain(p, ca: c => c.PermitUri(".example.com"), leaf: l => l.Uri("https://example.com/x")).Input,
+            Permitted, 0, CheckNames.NameConstraints, 0),
         Rejected("Uri_InsideExcluded", p => Chain(p, ca: c => c.ExcludeUri("bad.example.com"), leaf: l => l.Uri("https://bad.example.com/path")).Input,
             Excluded, 0, CheckNames.NameConstraints, 0),
+        // RFC 5280 §4.2.1.10: ".example.com" names subdomains only; the host itself is outside.
+        Rejected("Email_LeadingDotExcludesHostItself", p => Chain(p, ca: c => c.PermitEmail(".example.com"), leaf: l => l.Email("dev@example.com")).Input,
+            Permitted, 0, CheckNames.NameConstraints, 0),
+        Valid("Email_LeadingDotPermitsSubdomain", p => Chain(p, ca: c => c.PermitEmail(".example.com"), leaf: l => l.Email("dev@mail.example.com")).Input),
+        // §4.2.1.10: with no rfc822Name SAN, rfc822Name constraints apply to emailAddress attributes of the subject.
+        Rejected("Email_SubjectEmailAddressOutsidePermitted", p => Chain(p, ca: c => c.PermitEmail("example.com"), leaf: l => l.Subject("CN=Differential Leaf,E=dev@evil.test")).Input,
+            Permitted, 0, CheckNames.NameConstraints, 0),
         Valid("Email_InsidePermittedHost", p => Chain(p, ca: c => c.PermitEmail("example.com"), leaf: l => l.Email("dev@example.com")).Input),
         Rejected("Email_OutsidePermitted", p => Chain(p, ca: c => c.PermitEmail("example.com"), leaf: l => l.Email("dev@evil.test")).Input,
             Permitted, 0, CheckNames.NameConstraints, 0),
@@ -126,6 +138,16 @@ public static class DifferentialScenarios
         Rejected("DirectoryName_SanOutsidePermitted", p => Chain(
             p, ca: c => c.PermitDirectoryName("O=Allowed Org"), leaf: l => l.Subject("O=Allowed Org,CN=Differential Leaf").DirectoryName("O=Other Org,CN=Alias")).Input,
             Permitted, 0, CheckNames.NameConstraints, 0),
+        // §6.1.3(b): a self-issued intermediate's own names are exempt (the rollover certificate's subject is the CA's
+        // name, outside the CA's own constraints); the leaf below it is still checked and is inside.
+        Valid("DirectoryName_SelfIssuedCaExempt", p =>
+        {
+            var root = p.Root("Differential Root").Build();
+            var ca = p.Intermediate("Differential Issuing CA", root).PermitDirectoryName("O=Allowed Org").Build();
+            var rollover = p.RolloverCertificate(ca, TestKey.Generate()).Build();
+            var leaf = p.Leaf(new Org.BouncyCastle.Asn1.X509.X509Name("O=Allowed Org,CN=Differential Leaf"), rollover).Build();
+            return new ScenarioInput(leaf, [root], [ca, rollover]) { ExpectedPath = [leaf, rollover, ca, root] };
+        }),
         // Constraints in a higher CA bind every certificate below it, not only the next one (RFC 5280 §6.1.4(g)).
         Rejected("Dns_ConstraintFromRootsChild_BindsGrandchild", p => FourTier(p, ca1: c => c.PermitDns("example.com"), leaf: l => l.Dns("www.evil.test")).Input,
             Permitted, 0, CheckNames.NameConstraints, 0),
@@ -142,6 +164,10 @@ public static class DifferentialScenarios
         Rejected("Client_ServerAuthEkuOnly", p => Chain(p, leaf: l => l.ExtendedKeyUsage(KeyPurposeID.id_kp_serverAuth)).Input with { Purpose = CertificatePurpose.Client },
             Purpose, 0, CheckNames.Purpose, 0),
         Rejected("Server_CodeSigningEkuOnly", p => Chain(p, leaf: l => l.ExtendedKeyUsage(KeyPurposeID.id_kp_codeSigning)).Input with { Purpose = CertificatePurpose.Server },
+            Purpose, 0, CheckNames.Purpose, 0),
+        // OpenSSL's sslserver purpose wants digitalSignature, keyEncipherment or keyAgreement; nonRepudiation alone cannot do TLS.
+        Rejected("Server_KeyUsageNonRepudiationOnly", p => Chain(
+                p, leaf: l => l.KeyUsage(KeyUsage.NonRepudiation).ExtendedKeyUsage(KeyPurposeID.id_kp_serverAuth)).Input with { Purpose = CertificatePurpose.Server },
             Purpose, 0, CheckNames.Purpose, 0),
         Valid("Host_ExactSan", p => Chain(p, leaf: l => l.Dns("www.example.com")).Input with { Names = new NameExpectations(Host: "www.example.com") }),
         Valid("Host_CaseInsensitive", p => Chain(p, leaf: l => l.Dns("WWW.Example.COM")).Input with { Names = new NameExpectations(Host: "www.example.com") }),
@@ -182,6 +208,13 @@ public static class DifferentialScenarios
             return chain.Input with { Crls = [p.Crl(chain.Root).Build()] };
         }, NoCrl, 0, CheckNames.Revocation, 0),
         Rejected("Crl_Expired", p => Chain(p).WithCrls(p, ca: c => c.Expired()), "CRL has expired", 0, CheckNames.Revocation, 0),
+        Valid("Crl_ExpiredAndFreshBothGiven", p =>
+        {
+            var chain = Chain(p);
+            var stale = p.Crl(chain.Ca).Label("stale").Number(1).Expired().Build();
+            var fresh = p.Crl(chain.Ca).Number(2).Build();
+            return chain.Input with { Crls = [stale, fresh, p.Crl(chain.Root).Build()] };
+        }),
         Rejected("Crl_NotYetValid", p => Chain(p).WithCrls(p, ca: c => c.ThisUpdate(p.Now + TimeSpan.FromDays(1)).NextUpdate(p.Now + TimeSpan.FromDays(8))),
             "CRL is not yet valid", 0, CheckNames.Revocation, 0),
         Rejected("Crl_SignedByWrongKey", p => Chain(p).WithCrls(p, ca: c => c.SignedWith(TestKey.Generate())), "CRL signature failure", 0, CheckNames.Revocation, 0),
@@ -199,6 +232,33 @@ public static class DifferentialScenarios
             var delta = p.Crl(chain.Ca).Label("delta").Number(6).DeltaOf(5).Revoke(Org.BouncyCastle.Math.BigInteger.ValueOf(77), CrlReason.KeyCompromise).Build();
             return chain.Input with { Crls = [complete, delta, p.Crl(chain.Root).Build()], OpenSslFlags = ["-use_deltas"] };
         }),
+        Rejected("Crl_LeafOnHold", p =>
+        {
+            var chain = Chain(p);
+            return chain.WithCrls(p, ca: c => c.Revoke(chain.Leaf, CrlReason.CertificateHold));
+        }, Revoked, 0, CheckNames.Revocation, 0),
+        // RFC 5280 §6.3.3 (i)/(j) and the end of §6.3.3: a delta listing the serial as removeFromCRL lifts the hold.
+        Valid("DeltaCrl_RemoveFromCrlLiftsHold", p =>
+        {
+            var chain = Chain(p, leaf: l => l.CrlDistributionPoint(CrlUri));
+            var complete = p.Crl(chain.Ca).Number(5).FreshestCrl(DeltaUri).Revoke(chain.Leaf, CrlReason.CertificateHold).Build();
+            var delta = p.Crl(chain.Ca).Label("delta").Number(6).DeltaOf(5).Revoke(chain.Leaf, CrlReason.RemoveFromCrl).Build();
+            return chain.Input with { Crls = [complete, delta, p.Crl(chain.Root).Build()], OpenSslFlags = ["-use_deltas"] };
+        }),
+        // §5.2.4: a delta applies only to a complete CRL numbered at least its BaseCRLNumber; this one (base 7 > 5) must be ignored.
+        Valid("DeltaCrl_BaseNewerThanCompleteIgnored", p =>
+        {
+            var chain = Chain(p, leaf: l => l.CrlDistributionPoint(CrlUri));
+            var complete = p.Crl(chain.Ca).Number(5).FreshestCrl(DeltaUri).Build();
+            var delta = p.Crl(chain.Ca).Label("delta").Number(8).DeltaOf(7).Revoke(chain.Leaf, CrlReason.KeyCompromise).Build();
+            return chain.Input with { Crls = [complete, delta, p.Crl(chain.Root).Build()], OpenSslFlags = ["-use_deltas"] };
+        }),
+        // A delta CRL alone is not a complete CRL (§5.2.4, §6.3.3(b)): the leaf's status is undetermined. OpenSSL agrees
+        // only with -extended_crl (see Quirk_LoneDeltaCrlTakenAsComplete for what it does without).
+        Rejected("DeltaCrl_WithoutCompleteCrl", p => LoneDelta(p, "-use_deltas", "-extended_crl"), NoCrl, 0, CheckNames.Revocation, 0),
+        // §5.2: a CRL with a critical extension the application cannot process MUST NOT be used.
+        Rejected("Crl_UnknownCriticalExtension", p => Chain(p).WithCrls(p, ca: c => c.Extension(TestPki.UnknownExtensionOid, true, new Org.BouncyCastle.Asn1.DerUtf8String("x"))),
+            "unhandled critical CRL extension", 0, CheckNames.Revocation, 0),
         Rejected("IndirectCrl_RevokesLeaf", p => IndirectCrl(p, revokeForIssuer: chain => chain.Ca.SubjectName), Revoked, 0, CheckNames.Revocation, 0),
         Valid("IndirectCrl_SameSerialOtherIssuer", p => IndirectCrl(p, revokeForIssuer: _ => TestPki.Name("Differential Unrelated CA"))),
         Rejected("SeparateCrlSigner_RevokesLeaf", p => SeparateCrlSigner(p, KeyUsage.CrlSign, revoke: true), Revoked, 0, CheckNames.Revocation, 0),
@@ -238,6 +298,11 @@ public static class DifferentialScenarios
                 ca2: c => c.Policies(P1).PolicyMapping(P1, P2),
                 leaf: l => l.Policies(P2)).Input with { Policy = Require(P1) },
             NoExplicitPolicy, null, CheckNames.Policy, null),
+        // §6.1.4(a): anyPolicy must not appear in a policy mapping.
+        Rejected("Policy_MappingFromAnyPolicy", p => Chain(p, ca: c => c.Policies(TestPki.AnyPolicy).PolicyMapping(TestPki.AnyPolicy, P2), leaf: l => l.Policies(P2)).Input,
+            "invalid or inconsistent certificate policy extension", null, CheckNames.Policy, null),
+        // §6.1.3(d)(2): anyPolicy in the final certificate is processed (i = n), so it inherits the CA's P1.
+        Valid("Policy_LeafAnyPolicyInheritsCaPolicy", p => Chain(p, ca: c => c.Policies(P1), leaf: l => l.Policies(TestPki.AnyPolicy)).Input with { Policy = Require(P1) }),
         Valid("Policy_AnyPolicyInCaMatchesRequired", p => Chain(p, ca: c => c.Policies(TestPki.AnyPolicy), leaf: l => l.Policies(P1)).Input with { Policy = Require(P1) }),
         Rejected("Policy_AnyPolicyInhibitedByCaller", p => Chain(p, ca: c => c.Policies(TestPki.AnyPolicy), leaf: l => l.Policies(P1)).Input
             with { Policy = Require(P1) with { InhibitAnyPolicy = true } },
@@ -286,6 +351,12 @@ public static class DifferentialScenarios
             var leaf = p.Leaf("Differential Leaf", caNewKey).Build();
             return new ScenarioInput(leaf, [root], [ca, caNewKey]) { ExpectedPath = [leaf, caNewKey, ca, root] };
         }),
+        // Any CA can be a trust anchor (§6.1.1(d)); OpenSSL needs -partial_chain to accept one that is not self-signed.
+        Valid("IntermediateAsAnchor_PartialChain", p =>
+        {
+            var chain = Chain(p);
+            return new ScenarioInput(chain.Leaf, [chain.Ca], []) { OpenSslFlags = ["-partial_chain"], ExpectedPath = [chain.Leaf, chain.Ca] };
+        }),
         Valid("TwoAnchors_SecondAnchorIssued", p =>
         {
             var chain = Chain(p);
@@ -330,6 +401,43 @@ public static class DifferentialScenarios
             "OpenSSL 3.0 reports the CRL signer's missing cRLSign as a CRL-path error but still uses its CRL and accepts. "
             + "RFC 5280 §6.3.3(f) requires cRLSign in the CRL issuer's key usage; without a usable CRL the status is "
             + "UNDETERMINED (§6.3.3 end), which fails verification when soft-fail is off."),
+        new("Quirk_IntermediateAnchorWithoutPartialChain",
+            p =>
+            {
+                var chain = Chain(p);
+                return new ScenarioInput(chain.Leaf, [chain.Ca], []);
+            },
+            new OpenSslVerdict(false, "unable to get issuer certificate", 1),
+            EngineVerdict.Ok,
+            "Without -partial_chain OpenSSL insists on ending at a self-signed certificate. RFC 5280 §6.1.1(d) lets any trusted "
+            + "name and key be the anchor; the path leaf <- CA is complete: valid."),
+        new("Quirk_AnchorUnknownCriticalExtension",
+            p => Chain(p, root: r => r.UnknownExtension()).Input,
+            new OpenSslVerdict(false, "unhandled critical extension", 2),
+            EngineVerdict.Ok,
+            "OpenSSL processes the trust anchor certificate's extensions like any other. Under RFC 5280 §6.1.1(d) the anchor "
+            + "contributes its name and key only (the self-signed certificate is not part of the path, §6.1), so its extensions "
+            + "are never processed and an unknown critical one cannot invalidate the path."),
+        new("Quirk_AnchorNameConstraintsApplied",
+            p => Chain(p, root: r => r.PermitDns("example.com"), leaf: l => l.Dns("www.evil.test")).Input,
+            new OpenSslVerdict(false, Permitted, 0),
+            EngineVerdict.Ok,
+            "OpenSSL applies name constraints found in the trust anchor certificate. RFC 5280 §6.1.2(b)/(c) initialise "
+            + "permitted/excluded subtrees from the trust anchor *information* (all names / empty unless the anchor input "
+            + "carries constraints, RFC 5937), and the engine takes only name and key: valid."),
+        new("Quirk_LoneDeltaCrlTakenAsComplete",
+            p => LoneDelta(p, "-use_deltas"),
+            OpenSslVerdict.Ok,
+            new EngineVerdict(false, CheckNames.Revocation, 0),
+            "Without -extended_crl, OpenSSL 3.0's CRL scoring never skips delta CRLs, so an empty delta CRL is taken as the "
+            + "complete CRL and the leaf passes. RFC 5280 §5.2.4: a delta only updates a complete CRL; §6.3.3(b)/(c) need a "
+            + "complete CRL first, so with none the status is UNDETERMINED and verification fails without soft-fail."),
+        new("Quirk_VerifiedExactlyAtNotAfter",
+            p => Chain(p, leaf: l => l.ValidRelative(TimeSpan.FromDays(-1), TimeSpan.FromHours(1))).Input with { At = p.Now + TimeSpan.FromHours(1) },
+            new OpenSslVerdict(false, Expired, 0),
+            EngineVerdict.Ok,
+            "OpenSSL's X509_cmp_time treats 'equal' as 'before', so at the notAfter second the certificate has expired. "
+            + "RFC 5280 §4.1.2.5: the validity period runs from notBefore through notAfter, inclusive: valid."),
         new("Quirk_AuthorityKeyIdentifierMismatch",
             p => Chain(p, leaf: l => l.AuthorityKeyIdentifier(new byte[20])).Input with { Strict = false },
             new OpenSslVerdict(false, "unable to get local issuer certificate", 0),
@@ -434,6 +542,14 @@ public static class DifferentialScenarios
             Crls = [indirect, p.Crl(chain.Root).Build()],
             OpenSslFlags = ["-extended_crl"],
         };
+    }
+
+    /// <summary>The issuing CA published only an (empty) delta CRL, no complete CRL.</summary>
+    private static ScenarioInput LoneDelta(TestPki p, params string[] openSslFlags)
+    {
+        var chain = Chain(p, leaf: l => l.CrlDistributionPoint(CrlUri));
+        var delta = p.Crl(chain.Ca).Label("delta").Number(6).DeltaOf(5).Build();
+        return chain.Input with { Crls = [delta, p.Crl(chain.Root).Build()], OpenSslFlags = openSslFlags };
     }
 
     /// <summary>The issuing CA's CRLs are signed by a second key, certified by the root under the CA's own name with <paramref name="signerUsage"/>.</summary>

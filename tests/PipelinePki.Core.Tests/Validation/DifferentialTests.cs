@@ -1,4 +1,6 @@
 using System.Globalization;
+using Microsoft.Extensions.Time.Testing;
+using PipelinePki.Core.Certificates;
 using PipelinePki.Core.Validation;
 using PipelinePki.TestKit;
 using PipelinePki.TestKit.Pki;
@@ -84,7 +86,67 @@ public class DifferentialTests(ITestOutputHelper output)
         var openssl = await ProcessRunner.RunAsync("openssl", arguments);
         output.WriteLine($"openssl {string.Join(' ', arguments)}\n{openssl}");
         KeepFilesIfAsked(temp, name, arguments);
-        AssertOpenSsl(scenario, openssl);
+
+        var request = EngineRequest(pki, input);
+        var outcome = await new CertificateVerifier(new FakeTimeProvider(request.At!.Value)).VerifyAsync(request, CancellationToken.None);
+        output.WriteLine($"engine: {(outcome.IsValid ? "valid" : "invalid")}, {outcome.CandidatePaths} candidate path(s)");
+        foreach (var check in outcome.Checks)
+        {
+            output.WriteLine($"  {check.Status,-7} {check.Check} @{check.PathIndex?.ToString(CultureInfo.InvariantCulture) ?? "-"}: {check.Detail}");
+        }
+
+        // Both sides are asserted before either fails, so one run shows the whole disagreement.
+        var openSslProblem = Record.Exception(() => AssertOpenSsl(scenario, openssl));
+        var engineProblem = Record.Exception(() => AssertEngine(scenario, input, outcome));
+        if (openSslProblem is not null || engineProblem is not null)
+        {
+            Assert.Fail(string.Join("\n", new[] { openSslProblem?.Message, engineProblem?.Message }.Where(m => m is not null)));
+        }
+    }
+
+    /// <summary>The <see cref="VerifyRequest"/> equivalent to <see cref="OpenSslArguments"/>.</summary>
+    public static VerifyRequest EngineRequest(TestPki pki, ScenarioInput input) =>
+        new(
+            input.Leaf.Certificate,
+            input.Anchors.Select(c => c.Certificate).ToList(),
+            input.Untrusted.Select(c => c.Certificate).ToList(),
+            input.Crls.Select(c => c.Crl).ToList(),
+            At: input.At ?? pki.Now,
+            Purpose: input.Purpose,
+            Names: input.Names,
+            Revocation: input.Crls.Count > 0 ? RevocationMode.Crl : RevocationMode.None,
+            SoftFail: false,
+            Policy: input.Policy);
+
+    private static void AssertEngine(DifferentialScenario scenario, ScenarioInput input, VerificationOutcome outcome)
+    {
+        var expected = scenario.Engine;
+        var failures = outcome.Failures.ToList();
+        var described = failures.Count == 0
+            ? "no failed check"
+            : string.Join("; ", failures.Select(f => $"{f.Check}@{f.PathIndex?.ToString(CultureInfo.InvariantCulture) ?? "-"}: {f.Detail}"));
+        Assert.True(outcome.IsValid == (failures.Count == 0), $"{scenario.Name}: IsValid={outcome.IsValid} contradicts the checks ({described})");
+
+        if (expected.Valid)
+        {
+            Assert.True(outcome.IsValid, $"{scenario.Name}: engine should accept (OpenSSL: {scenario.OpenSsl}), but: {described}");
+            if (input.ExpectedPath is { } path)
+            {
+                var want = path.Select(c => CertificateDescriber.Describe(c.Certificate).Sha256Fingerprint).ToList();
+                var got = outcome.Path.Select(c => c.Sha256Fingerprint).ToList();
+                Assert.True(
+                    want.SequenceEqual(got),
+                    $"{scenario.Name}: engine chose {string.Join(" <- ", outcome.Path.Select(c => $"{c.Subject} #{c.Serial}"))}, "
+                    + $"expected {string.Join(" <- ", path.Select(c => $"{c.Label} #{c.Serial}"))}");
+            }
+
+            return;
+        }
+
+        Assert.False(outcome.IsValid, $"{scenario.Name}: engine should reject with {expected} (OpenSSL: {scenario.OpenSsl}), but it accepted");
+        Assert.True(
+            failures.Any(f => f.Check == expected.Check && (expected.PathIndex is null || f.PathIndex == expected.PathIndex)),
+            $"{scenario.Name}: engine should fail {expected}, but failed: {described}");
     }
 
     /// <summary>DIFFERENTIAL_KEEP=/some/dir keeps each scenario's PEM files and openssl command there, for debugging by hand.</summary>

@@ -36,6 +36,7 @@ public sealed class CrlBuilder
     private readonly TestPki pki;
     private readonly List<Entry> entries = [];
     private readonly List<DistributionPoint> freshest = [];
+    private readonly List<(DerObjectIdentifier Oid, bool Critical, Asn1Encodable Value)> extra = [];
 
     private X509Name issuerName;
     private TestKey signingKey;
@@ -145,6 +146,13 @@ public sealed class CrlBuilder
         return this;
     }
 
+    /// <summary>Any CRL extension, for example an unknown critical one (RFC 5280 §5.2: such a CRL must not be used).</summary>
+    public CrlBuilder Extension(string oid, bool critical, Asn1Encodable value)
+    {
+        extra.Add((new DerObjectIdentifier(oid), critical, value));
+        return this;
+    }
+
     /// <summary>Revokes <paramref name="certificate"/>; <paramref name="reason"/> is a <see cref="CrlReason"/> code.</summary>
     public CrlBuilder Revoke(TestCertificate certificate, int? reason = null, DateTimeOffset? at = null, X509Name? certificateIssuer = null) =>
         Revoke(certificate.Serial, reason, at, certificateIssuer);
@@ -208,6 +216,11 @@ public sealed class CrlBuilder
         if (freshest.Count > 0)
         {
             generator.AddExtension(X509Extensions.FreshestCrl, false, new CrlDistPoint(freshest.ToArray()));
+        }
+
+        foreach (var (oid, critical, value) in extra)
+        {
+            generator.AddExtension(oid, critical, value);
         }
 
         return new TestCrl(generator.Generate(signingKey.SignatureFactory()), label);
