@@ -11,9 +11,11 @@ mkdir -p "$OUT"
 log() { printf '[test.sh] %s\n' "$*" >&2; }
 
 # --- 1. What the tests need from the machine --------------------------------------------------
-# OpenSSL is the independent judge; a C toolchain links the native AOT binary.
+# OpenSSL is the independent judge; a C toolchain links the native AOT binary; nginx is the real
+# TLS server (client-certificate verification, CRLs, OCSP stapling) for check/probe/mTLS tests.
 need_apt=()
 command -v openssl >/dev/null || need_apt+=(openssl)
+[[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null || need_apt+=(nginx-light)
 command -v gcc >/dev/null || command -v clang >/dev/null || need_apt+=(gcc)
 dpkg -s zlib1g-dev >/dev/null 2>&1 || need_apt+=(zlib1g-dev)
 if ((${#need_apt[@]})); then
@@ -22,6 +24,8 @@ if ((${#need_apt[@]})); then
   apt-get update -qq
   apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
+# The nginx package may start a system instance; tests run their own on free ports, so stop it.
+pkill -x nginx 2>/dev/null || true
 command -v dotnet >/dev/null || { log "the .NET 10 SDK is required (dotnet not on PATH)"; exit 1; }
 
 # Tests must not inherit a CI identity or a CA from the machine that runs them.

@@ -99,6 +99,8 @@ public sealed class CertificateVerifier
 
         var anchor = path[^1];
         var pool = request.Untrusted.Concat(request.TrustAnchors).ToList();
+        var now = time.GetUtcNow().UtcDateTime;
+        var freshAt = at > now ? at : now;
         for (var index = 0; index < path.Count - 1; index++)
         {
             var certificate = path[index];
@@ -111,7 +113,7 @@ public sealed class CertificateVerifier
             {
                 var fetchProblems = await FetchMissingCrlsAsync(certificate, crlPool, cancellationToken);
                 notes.AddRange(fetchProblems);
-                status = new CrlRevocationChecker(crlPool, pool).Check(certificate, issuer, anchor, at);
+                status = new CrlRevocationChecker(crlPool, pool).Check(certificate, issuer, anchor, freshAt);
             }
 
             if (status.State == RevocationState.Undetermined && request.Revocation is RevocationMode.Auto or RevocationMode.Ocsp)
@@ -133,7 +135,7 @@ public sealed class CertificateVerifier
                     var crlStatus = status;
                     foreach (var responder in responders)
                     {
-                        status = await ocsp.CheckAsync(certificate, issuer, responder, new DateTimeOffset(at, TimeSpan.Zero), cancellationToken);
+                        status = await ocsp.CheckAsync(certificate, issuer, responder, new DateTimeOffset(freshAt, TimeSpan.Zero), cancellationToken);
                         if (status.State != RevocationState.Undetermined)
                         {
                             break;
@@ -145,6 +147,15 @@ public sealed class CertificateVerifier
                         notes.Add(crlStatus.Detail);
                     }
                 }
+            }
+
+            if (status.State == RevocationState.Revoked && status.RevokedAt is { } revokedAt && revokedAt.UtcDateTime > at
+                && status.Reason is not ("keyCompromise" or "cACompromise" or "aACompromise"))
+            {
+                // Revoked only after the validation time, for a reason that does not reach back
+                // (superseded, cessation…): at that time the certificate was good. This is what lets a
+                // timestamped signature outlive a later, routine revocation.
+                status = status with { State = RevocationState.Good, Detail = $"{status.Detail}, which is after the validation time {at:u}" };
             }
 
             var detail = notes.Count == 0 ? status.Detail : $"{status.Detail}; {string.Join("; ", notes)}";

@@ -16,8 +16,14 @@ internal sealed class CrlRevocationChecker(IReadOnlyList<CrlDocument> crls, IRea
     private const int AllReasons = 0x1FE;
     private const int RemoveFromCrl = 8;
 
-    public RevocationStatus Check(X509Certificate certificate, X509Certificate issuer, X509Certificate anchor, DateTime atUtc)
+    /// <param name="freshAtUtc">
+    /// The time CRLs must be current at: the later of the validation time and now. Validating at a
+    /// past time (a timestamped signature) uses today's CRL, which also lists older revocations;
+    /// validating at a future time needs a CRL still current then, as OpenSSL's -attime does.
+    /// </param>
+    public RevocationStatus Check(X509Certificate certificate, X509Certificate issuer, X509Certificate anchor, DateTime freshAtUtc)
     {
+        var atUtc = freshAtUtc;
         var reasonsMask = 0;
         var problems = new List<string>();
         var isCa = certificate.GetBasicConstraints() >= 0;

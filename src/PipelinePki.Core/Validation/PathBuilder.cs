@@ -51,12 +51,8 @@ internal static class PathBuilder
 
         foreach (var (certificate, anchor) in candidates)
         {
-            if (KeyIdMatches(child, certificate) < 0)
-            {
-                // The child names a different issuing key: this candidate cannot have signed it.
-                continue;
-            }
-
+            // A mismatched key identifier only lowers a candidate's priority (RFC 4158 §3.5.12):
+            // RFC 5280 §6.1.3 never checks the AKI, and the signature check rejects a wrong key anyway.
             current.Add(certificate);
             if (anchor)
             {
@@ -71,7 +67,7 @@ internal static class PathBuilder
         }
     }
 
-    /// <summary>1 when the child's AKI equals the candidate's key id, -1 when both exist and differ, 0 when unknown.</summary>
+    /// <summary>1 when the child's AKI equals the candidate's key id, -1 when both exist and differ, 0 when unknown: a sort key.</summary>
     private static int KeyIdMatches(X509Certificate child, X509Certificate candidate)
     {
         var aki = CertificateFacts.AuthorityKeyId(child);

@@ -187,5 +187,29 @@ public sealed class CertificateVerifierTests : IDisposable
         GC.KeepAlive(ca);
     }
 
+    [Theory]
+    [InlineData("superseded", true)]
+    [InlineData("cessationOfOperation", true)]
+    [InlineData("keyCompromise", false)]
+    public async Task Verify_AtTimeBeforeRevocation_OnlyCompromiseReachesBack(string reason, bool validBefore)
+    {
+        var (ca, root, intermediate) = await CaAsync();
+        using var issued = await ca.IssueAsync(ThrowawayCa.Request(), CancellationToken.None);
+        var signedAt = time.GetUtcNow().AddMinutes(10);
+        time.Advance(TimeSpan.FromHours(2));
+        await ca.RevokeAsync(new RevokeRequest(issued.Record.Serial, reason), CancellationToken.None);
+        var crl = await ca.PublishCrlAsync(new CrlRequest(CrlIssuer.Intermediate, TimeSpan.FromDays(1)), CancellationToken.None);
+        var rootCrl = await ca.PublishCrlAsync(new CrlRequest(CrlIssuer.Root, TimeSpan.FromDays(1)), CancellationToken.None);
+        (byte[], string)[] crls = [(crl.Der, "int.crl"), (rootCrl.Der, "root.crl")];
+
+        // Today's CRL, judged at the earlier time (as a timestamped signature is): a routine
+        // revocation afterwards does not matter, a key compromise does.
+        var before = await VerifyAsync(new VerifyRequest(Leaf(issued), [root], [intermediate], [], At: signedAt, Revocation: RevocationMode.Crl, RawCrls: crls));
+        Assert.Equal(validBefore, before.IsValid);
+        var now = await VerifyAsync(new VerifyRequest(Leaf(issued), [root], [intermediate], [], Revocation: RevocationMode.Crl, RawCrls: crls));
+        Assert.False(now.IsValid);
+        Assert.Equal(CheckNames.Revocation, Assert.Single(now.Failures).Check);
+    }
+
     public void Dispose() => temp.Dispose();
 }

@@ -51,11 +51,18 @@ public sealed class LoopbackPkiServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>Serves <paramref name="der"/> at <paramref name="path"/> (GET), as <c>application/pkix-crl</c>.</summary>
+    /// <summary>Serves <paramref name="der"/> at <paramref name="path"/> (GET), as <c>application/pkix-crl</c>; serving a path again replaces its CRL.</summary>
     /// <param name="chunked">Send without Content-Length, so a client must count what it reads.</param>
     public Uri ServeCrl(string path, byte[] der, bool chunked = false)
     {
         ArgumentNullException.ThrowIfNull(der);
+        if (endpoints.TryGetValue(Normalize(path), out var existing) && existing is CrlEndpoint published)
+        {
+            // Republishing, as a CA does: the next GET sees the new CRL; the request count carries on.
+            published.Der = der;
+            return UrlOf(published.Path);
+        }
+
         return Register(new CrlEndpoint(Normalize(path), der, chunked));
     }
 
@@ -155,8 +162,17 @@ public sealed class LoopbackPkiServer : IAsyncDisposable
 
     private sealed class CrlEndpoint(string path, byte[] der, bool chunked) : LoopbackEndpoint(path)
     {
+        private byte[] der = der;
+
+        public byte[] Der
+        {
+            get => Volatile.Read(ref der);
+            set => Volatile.Write(ref der, value);
+        }
+
         protected override async Task HandleCoreAsync(HttpContext context, string? suffix)
         {
+            var der = Der;
             if (suffix is not null || !HttpMethods.IsGet(context.Request.Method))
             {
                 context.Response.StatusCode = suffix is null ? StatusCodes.Status405MethodNotAllowed : StatusCodes.Status404NotFound;
