@@ -24,8 +24,6 @@ if ((${#need_apt[@]})); then
   apt-get update -qq
   apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
-# The nginx package may start a system instance; tests run their own on free ports, so stop it.
-pkill -x nginx 2>/dev/null || true
 command -v dotnet >/dev/null || { log "the .NET 10 SDK is required (dotnet not on PATH)"; exit 1; }
 
 # Tests must not inherit a CI identity or a CA from the machine that runs them.
