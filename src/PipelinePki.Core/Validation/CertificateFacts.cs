@@ -25,35 +25,32 @@ internal static class CertificateFacts
     public static byte[] ComputedKeyId(X509Certificate certificate) =>
         System.Security.Cryptography.SHA1.HashData(certificate.CertificateStructure.SubjectPublicKeyInfo.PublicKey.GetBytes());
 
-    public static AsymmetricKeyParameter? PublicKey(X509Certificate certificate)
+    /// <summary>Does <paramref name="certificate"/>'s signature verify with the key in <paramref name="issuerPublicKeyInfo"/> (DER SPKI)?</summary>
+    public static bool SignatureVerifies(X509Certificate certificate, byte[]? issuerPublicKeyInfo)
     {
-        try
-        {
-            return PublicKeyFactory.CreateKey(certificate.CertificateStructure.SubjectPublicKeyInfo);
-        }
-        catch (Exception e) when (e is ArgumentException or SecurityUtilityException or InvalidCastException or IOException)
-        {
-            return null;
-        }
-    }
-
-    public static bool SignatureVerifies(X509Certificate certificate, AsymmetricKeyParameter? key)
-    {
-        if (key is null)
+        if (issuerPublicKeyInfo is null)
         {
             return false;
         }
 
-        try
+        if (certificate.SigAlgOid == "1.2.840.113549.1.1.10")
         {
-            return certificate.IsSignatureValid(key);
+            // RSA-PSS carries its parameters in the AlgorithmIdentifier; BouncyCastle's certificate check reads them.
+            try
+            {
+                return certificate.IsSignatureValid(PublicKeyFactory.CreateKey(SubjectPublicKeyInfo.GetInstance(issuerPublicKeyInfo)));
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidKeyException or SecurityUtilityException or CryptoException
+                or InvalidCastException or Org.BouncyCastle.Security.Certificates.CertificateException or IOException)
+            {
+                return false;
+            }
         }
-        catch (Exception e) when (e is ArgumentException or InvalidKeyException or SecurityUtilityException or CryptoException
-            or InvalidCastException or Org.BouncyCastle.Security.Certificates.CertificateException or IOException)
-        {
-            return false;
-        }
+
+        return SignatureCheck.Verify(certificate.SigAlgOid, null, certificate.GetTbsCertificate(), certificate.GetSignature(), issuerPublicKeyInfo);
     }
+
+    public static byte[] PublicKeyInfo(X509Certificate certificate) => certificate.CertificateStructure.SubjectPublicKeyInfo.GetEncoded();
 
     public static bool ValidAt(X509Certificate certificate, DateTime atUtc) =>
         certificate.NotBefore.ToUniversalTime() <= atUtc && atUtc <= certificate.NotAfter.ToUniversalTime();

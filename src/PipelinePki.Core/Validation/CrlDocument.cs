@@ -135,61 +135,7 @@ internal sealed class CrlDocument
         SignatureVerifies(signer.CertificateStructure.SubjectPublicKeyInfo.GetEncoded());
 
     /// <summary>Checks the CRL's signature with a DER SubjectPublicKeyInfo.</summary>
-    public bool SignatureVerifies(byte[] spki)
-    {
-        // Large CRLs are tens of MiB: hash them with the platform's SHA-2 (OpenSSL) where the algorithm allows.
-        try
-        {
-            switch (SignatureAlgorithm)
-            {
-                case "1.2.840.10045.4.3.2" or "1.2.840.10045.4.3.3" or "1.2.840.10045.4.3.4":
-                {
-                    using var ecdsa = ECDsa.Create();
-                    ecdsa.ImportSubjectPublicKeyInfo(spki, out _);
-                    return ecdsa.VerifyData(tbs, signature, HashFor(SignatureAlgorithm), DSASignatureFormat.Rfc3279DerSequence);
-                }
-
-                case "1.2.840.113549.1.1.11" or "1.2.840.113549.1.1.12" or "1.2.840.113549.1.1.13":
-                {
-                    using var rsa = RSA.Create();
-                    rsa.ImportSubjectPublicKeyInfo(spki, out _);
-                    return rsa.VerifyData(tbs, signature, HashFor(SignatureAlgorithm), RSASignaturePadding.Pkcs1);
-                }
-            }
-        }
-        catch (CryptographicException)
-        {
-            return false;
-        }
-
-        return SignatureVerifies(PublicKeyFactory.CreateKey(SubjectPublicKeyInfo.GetInstance(spki)));
-    }
-
-    private static HashAlgorithmName HashFor(string oid) => oid switch
-    {
-        "1.2.840.10045.4.3.3" or "1.2.840.113549.1.1.12" => HashAlgorithmName.SHA384,
-        "1.2.840.10045.4.3.4" or "1.2.840.113549.1.1.13" => HashAlgorithmName.SHA512,
-        _ => HashAlgorithmName.SHA256,
-    };
-
-    public bool SignatureVerifies(AsymmetricKeyParameter? key)
-    {
-        if (key is null)
-        {
-            return false;
-        }
-
-        try
-        {
-            var signer = SignerUtilities.InitSigner(SignatureAlgorithm, false, key, null);
-            signer.BlockUpdate(tbs, 0, tbs.Length);
-            return signer.VerifySignature(signature);
-        }
-        catch (Exception e) when (e is SecurityUtilityException or InvalidKeyException or ArgumentException or CryptoException or InvalidCastException)
-        {
-            return false;
-        }
-    }
+    public bool SignatureVerifies(byte[] spki) => SignatureCheck.Verify(SignatureAlgorithm, null, tbs, signature, spki);
 
     private int NextWithSameSerial(int i)
     {

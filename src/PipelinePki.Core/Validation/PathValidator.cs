@@ -1,6 +1,5 @@
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.X509;
-using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Pkix;
 using Org.BouncyCastle.X509;
 
@@ -50,7 +49,7 @@ internal static class PathValidator
             return new PathVerdict(checks, [PolicyOptions.AnyPolicy]);
         }
 
-        AsymmetricKeyParameter? workingKey = CertificateFacts.PublicKey(anchor);
+        byte[]? workingKey = CertificateFacts.PublicKeyInfo(anchor);
         var workingIssuer = anchor.SubjectDN;
         var nameConstraints = new PkixNameConstraintValidator();
         var explicitPolicy = policy.RequireExplicitPolicy ? 0 : n + 1;
@@ -129,7 +128,7 @@ internal static class PathValidator
 
                 // §6.1.4 (c)-(f) the next working issuer and key.
                 workingIssuer = certificate.SubjectDN;
-                workingKey = CertificateFacts.PublicKey(certificate);
+                workingKey = CertificateFacts.PublicKeyInfo(certificate);
 
                 // §6.1.4 (g) name constraints accumulate.
                 if (CertificateFacts.ExtensionValue(certificate, X509Extensions.NameConstraints) is { } nc)
