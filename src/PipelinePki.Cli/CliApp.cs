@@ -130,6 +130,7 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         root.Subcommands.Add(QuickstartCommand.Create(this));
         root.Subcommands.Add(CaCommands.Create(this));
         root.Subcommands.Add(CertCommands.Create(this));
+        root.Subcommands.Add(MtlsCommands.Create(this));
         return root;
     }
 

@@ -69,4 +69,5 @@ public sealed record RotateOutput(CertificateInfo Intermediate);
 [JsonSerializable(typeof(RotateOutput))]
 [JsonSerializable(typeof(PipelinePki.Core.Validation.VerificationOutcome))]
 [JsonSerializable(typeof(PipelinePki.Core.Validation.PreflightReport))]
+[JsonSerializable(typeof(PipelinePki.Core.Mtls.ProbeResult))]
 internal sealed partial class CliJson : JsonSerializerContext;

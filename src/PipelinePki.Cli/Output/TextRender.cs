@@ -251,6 +251,35 @@ internal static class TextRender
         }
     }
 
+    public static void Probe(TextWriter output, PipelinePki.Core.Mtls.ProbeResult result)
+    {
+        output.WriteLine($"{(result.Passed ? "OK" : "PROBLEMS")}: {result.Endpoint}");
+        output.WriteLine($"  protocol:    {result.Protocol}, {result.CipherSuite}{(result.ApplicationProtocol is null ? string.Empty : $", ALPN {result.ApplicationProtocol}")}");
+        var chain = result.ServerChain;
+        output.WriteLine($"  server:      {(chain.Path.Count > 0 ? chain.Path[0].Subject : "?")}, {(chain.IsValid ? "chain valid" : "chain NOT valid")}, {result.DaysLeft.ToString("0.0", CultureInfo.InvariantCulture)} days left");
+        if (chain.Path.Count > 1)
+        {
+            output.WriteLine($"  path:        {string.Join(" <- ", chain.Path.Select(p => p.Subject))}");
+        }
+
+        output.WriteLine($"  OCSP staple: {(result.Staple.Present ? $"{result.Staple.Status}: {result.Staple.Detail}" : "none")}");
+        var auth = result.ClientAuth;
+        var requested = auth.Requested
+            ? $"requested{(auth.AcceptableIssuers.Count > 0 ? $" (acceptable issuers: {string.Join("; ", auth.AcceptableIssuers)})" : string.Empty)}"
+            : "not requested";
+        var outcome = auth.Accepted switch
+        {
+            true => "; ours was accepted",
+            false => "; ours was REFUSED",
+            null => auth.Sent ? "; ours was sent" : string.Empty,
+        };
+        output.WriteLine($"  client cert: {requested}{outcome}{(auth.Evidence is null ? string.Empty : $" [{auth.Evidence}]")}");
+        foreach (var problem in result.Problems)
+        {
+            output.WriteLine($"  problem:     {problem}");
+        }
+    }
+
     private static string Iso(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
     /// <summary>RFC 4180 quoting, plus a leading quote for cells a spreadsheet would run as formulas.</summary>
