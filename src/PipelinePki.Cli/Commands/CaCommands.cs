@@ -68,14 +68,7 @@ internal static class CaCommands
                 Url(parse.GetValue(ocspUrl), "--ocsp-url"));
             var passphrase = CommandKit.Passphrase(app, parse.GetValue(passphraseEnv)!);
             var result = await app.Services.GetRequiredService<LocalCaInitializer>().InitializeAsync(request, passphrase, cancellationToken);
-            if (parse.GetValue(format) == "json")
-            {
-                app.Output.WriteLine(JsonSerializer.Serialize(result, CliJson.Default.CaInitResult));
-            }
-            else
-            {
-                TextRender.CaInit(app.Output, result);
-            }
+            CommandKit.Render(app, parse.GetValue(format), result, CliJson.Default.CaInitResult, TextRender.CaInit);
 
             return ExitCodes.Success;
         });
@@ -91,14 +84,7 @@ internal static class CaCommands
         {
             var authority = Open(app, parse.GetValue(home), CommandKit.DefaultPassphraseVariable);
             var status = authority.GetStatus();
-            if (parse.GetValue(format) == "json")
-            {
-                app.Output.WriteLine(JsonSerializer.Serialize(status, CliJson.Default.CaStatus));
-            }
-            else
-            {
-                TextRender.CaStatus(app.Output, status);
-            }
+            CommandKit.Render(app, parse.GetValue(format), status, CliJson.Default.CaStatus, TextRender.CaStatus);
 
             return ExitCodes.Success;
         });

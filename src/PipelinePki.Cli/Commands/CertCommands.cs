@@ -65,14 +65,7 @@ internal static class CertCommands
             var result = new IssueOutput(
                 authority.Name, files, record.Serial, record.Subject, record.Issuer, record.SubjectAlternativeNames,
                 record.NotBefore, record.NotAfter, record.Profile, record.KeyType, record.Sha256Fingerprint);
-            if (parse.GetValue(format) == "json")
-            {
-                app.Output.WriteLine(JsonSerializer.Serialize(result, CliJson.Default.IssueOutput));
-            }
-            else
-            {
-                TextRender.Issued(app.Output, result);
-            }
+            CommandKit.Render(app, parse.GetValue(format), result, CliJson.Default.IssueOutput, TextRender.Issued);
 
             return ExitCodes.Success;
         });

@@ -48,14 +48,7 @@ internal static class CheckCommand
                 timeoutValue);
             var checker = new PreflightChecker(app.Services.GetRequiredService<VerifierFactory>().Create(timeoutValue), app.Services.GetRequiredService<TimeProvider>());
             var report = await checker.RunAsync(request, cancellationToken);
-            if (parse.GetValue(format) == "json")
-            {
-                app.Output.WriteLine(JsonSerializer.Serialize(report, CliJson.Default.PreflightReport));
-            }
-            else
-            {
-                TextRender.Preflight(app.Output, report);
-            }
+            CommandKit.Render(app, parse.GetValue(format), report, CliJson.Default.PreflightReport, TextRender.Preflight);
 
             foreach (var row in report.Rows.Where(r => r.Status == PreflightStatus.Warning))
             {

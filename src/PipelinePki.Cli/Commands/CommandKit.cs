@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using PipelinePki.Core;
 using PipelinePki.Core.Authorities;
 using PipelinePki.Core.Inventory;
@@ -50,6 +52,19 @@ internal static class CommandKit
 
     public static Requester Requester(CliApp app, ParseResult parseResult) =>
         app.Ci.DescribeRequester(app.Ci.Detect(parseResult.GetValue(app.CiOption) ?? "auto"));
+
+    /// <summary>One JSON document on stdout for <c>--format json</c>, otherwise the text rendering.</summary>
+    public static void Render<T>(CliApp app, string? format, T value, JsonTypeInfo<T> json, Action<TextWriter, T> text)
+    {
+        if (format == "json")
+        {
+            app.Output.WriteLine(JsonSerializer.Serialize(value, json));
+        }
+        else
+        {
+            text(app.Output, value);
+        }
+    }
 
     public static TimeSpan Duration(string? text, string option, TimeSpan fallback) =>
         text is null ? fallback : Durations.Parse(text, option);

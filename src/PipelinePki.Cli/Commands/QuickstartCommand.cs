@@ -18,14 +18,7 @@ internal static class QuickstartCommand
         {
             var result = await app.Services.GetRequiredService<Quickstart>().RunAsync(
                 new QuickstartRequest(parse.GetValue(directory)!, CommandKit.Requester(app, parse)), cancellationToken);
-            if (parse.GetValue(format) == "json")
-            {
-                app.Output.WriteLine(JsonSerializer.Serialize(result, CliJson.Default.QuickstartResult));
-            }
-            else
-            {
-                TextRender.Quickstart(app.Output, result);
-            }
+            CommandKit.Render(app, parse.GetValue(format), result, CliJson.Default.QuickstartResult, TextRender.Quickstart);
 
             return ExitCodes.Success;
         });
