@@ -51,8 +51,9 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
             return Fail(ExitCodes.Usage, $"{message} (see '{path} --help').", wantsJson, null, verbose);
         }
 
-        await using var services = BuildServices(verbose);
-        Services = services;
+        // Built on first use: --help, --version and parse errors never pay for the container.
+        var services = new Lazy<ServiceProvider>(() => BuildServices(verbose));
+        lazyServices = services;
         try
         {
             return await parseResult.InvokeAsync(
@@ -85,10 +86,19 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
                 e,
                 verbose);
         }
+        finally
+        {
+            if (services.IsValueCreated)
+            {
+                await services.Value.DisposeAsync();
+            }
+        }
     }
 
     /// <summary>Set for the duration of one run; commands resolve what they need from it.</summary>
-    internal ServiceProvider Services { get; private set; } = null!;
+    private Lazy<ServiceProvider>? lazyServices;
+
+    internal ServiceProvider Services => (lazyServices ?? throw new InvalidOperationException("no command is running")).Value;
 
     internal CiEnvironment Ci => Services.GetRequiredService<CiEnvironment>();
 
