@@ -68,7 +68,7 @@ internal static class CaCommands
                 Url(parse.GetValue(ocspUrl), "--ocsp-url"));
             var passphrase = CommandKit.Passphrase(app, parse.GetValue(passphraseEnv)!);
             var result = await app.Services.GetRequiredService<LocalCaInitializer>().InitializeAsync(request, passphrase, cancellationToken);
-            CommandKit.Render(app, parse.GetValue(format), result, CliJson.Default.CaInitResult, TextRender.CaInit);
+            CommandKit.Render(app, parse.GetValue(format), result, () => CliJson.Default.CaInitResult, TextRender.CaInit);
 
             return ExitCodes.Success;
         });
@@ -84,7 +84,7 @@ internal static class CaCommands
         {
             var authority = Open(app, parse.GetValue(home), CommandKit.DefaultPassphraseVariable);
             var status = authority.GetStatus();
-            CommandKit.Render(app, parse.GetValue(format), status, CliJson.Default.CaStatus, TextRender.CaStatus);
+            CommandKit.Render(app, parse.GetValue(format), status, () => CliJson.Default.CaStatus, TextRender.CaStatus);
 
             return ExitCodes.Success;
         });

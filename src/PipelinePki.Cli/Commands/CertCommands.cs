@@ -65,7 +65,7 @@ internal static class CertCommands
             var result = new IssueOutput(
                 authority.Name, files, record.Serial, record.Subject, record.Issuer, record.SubjectAlternativeNames,
                 record.NotBefore, record.NotAfter, record.Profile, record.KeyType, record.Sha256Fingerprint);
-            CommandKit.Render(app, parse.GetValue(format), result, CliJson.Default.IssueOutput, TextRender.Issued);
+            CommandKit.Render(app, parse.GetValue(format), result, () => CliJson.Default.IssueOutput, TextRender.Issued);
 
             return ExitCodes.Success;
         });

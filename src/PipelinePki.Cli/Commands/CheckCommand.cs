@@ -48,7 +48,7 @@ internal static class CheckCommand
                 timeoutValue);
             var checker = new PreflightChecker(app.Services.GetRequiredService<VerifierFactory>().Create(timeoutValue), app.Services.GetRequiredService<TimeProvider>());
             var report = await checker.RunAsync(request, cancellationToken);
-            CommandKit.Render(app, parse.GetValue(format), report, CliJson.Default.PreflightReport, TextRender.Preflight);
+            CommandKit.Render(app, parse.GetValue(format), report, () => CliJson.Default.PreflightReport, TextRender.Preflight);
 
             foreach (var row in report.Rows.Where(r => r.Status == PreflightStatus.Warning))
             {

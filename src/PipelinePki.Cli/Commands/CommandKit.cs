@@ -54,11 +54,12 @@ internal static class CommandKit
         app.Ci.DescribeRequester(app.Ci.Detect(parseResult.GetValue(app.CiOption) ?? "auto"));
 
     /// <summary>One JSON document on stdout for <c>--format json</c>, otherwise the text rendering.</summary>
-    public static void Render<T>(CliApp app, string? format, T value, JsonTypeInfo<T> json, Action<TextWriter, T> text)
+    /// <remarks>The type info comes through a delegate: creating it costs most of a millisecond, which text output should not pay.</remarks>
+    public static void Render<T>(CliApp app, string? format, T value, Func<JsonTypeInfo<T>> json, Action<TextWriter, T> text)
     {
         if (format == "json")
         {
-            app.Output.WriteLine(JsonSerializer.Serialize(value, json));
+            app.Output.WriteLine(JsonSerializer.Serialize(value, json()));
         }
         else
         {

@@ -84,7 +84,7 @@ internal static class MtlsCommands
                 (parse.GetValue(crl) ?? []).SelectMany(CrlFiles.Read).ToList());
             var probe = new TlsProbe(app.Services.GetRequiredService<VerifierFactory>().Create(timeoutValue), app.Services.GetRequiredService<TimeProvider>());
             var result = await probe.ProbeAsync(request, cancellationToken);
-            CommandKit.Render(app, parse.GetValue(format), result, CliJson.Default.ProbeResult, TextRender.Probe);
+            CommandKit.Render(app, parse.GetValue(format), result, () => CliJson.Default.ProbeResult, TextRender.Probe);
 
             return result.Passed ? ExitCodes.Success : ExitCodes.NotValid;
         });

@@ -18,7 +18,7 @@ internal static class QuickstartCommand
         {
             var result = await app.Services.GetRequiredService<Quickstart>().RunAsync(
                 new QuickstartRequest(parse.GetValue(directory)!, CommandKit.Requester(app, parse)), cancellationToken);
-            CommandKit.Render(app, parse.GetValue(format), result, CliJson.Default.QuickstartResult, TextRender.Quickstart);
+            CommandKit.Render(app, parse.GetValue(format), result, () => CliJson.Default.QuickstartResult, TextRender.Quickstart);
 
             return ExitCodes.Success;
         });
