@@ -45,8 +45,8 @@ public sealed class CmsDetachedSigner
             throw new UsageException($"The content digest has {request.ContentDigest.Length} bytes; {expected.Name} has {CmsOids.DigestLength(expected)}.");
         }
 
-        if (!request.Certificate.GetPublicKey().Equals(
-            Org.BouncyCastle.Security.PublicKeyFactory.CreateKey(request.Key.SubjectPublicKeyInfo)))
+        if (!request.Certificate.CertificateStructure.SubjectPublicKeyInfo.GetEncoded(Org.BouncyCastle.Asn1.Asn1Encodable.Der)
+            .AsSpan().SequenceEqual(request.Key.SubjectPublicKeyInfo))
         {
             throw new UsageException($"The signing certificate ({request.Certificate.SubjectDN}) is not for this key.");
         }
