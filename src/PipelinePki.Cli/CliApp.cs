@@ -141,6 +141,8 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         root.Subcommands.Add(CaCommands.Create(this));
         root.Subcommands.Add(CertCommands.Create(this));
         root.Subcommands.Add(MtlsCommands.Create(this));
+        root.Subcommands.Add(SignCommands.Sign(this));
+        root.Subcommands.Add(SignCommands.Verify(this));
         return root;
     }
 

@@ -73,4 +73,6 @@ public sealed record RotateOutput(CertificateInfo Intermediate);
 [JsonSerializable(typeof(PipelinePki.Core.Validation.VerificationOutcome))]
 [JsonSerializable(typeof(PipelinePki.Core.Validation.PreflightReport))]
 [JsonSerializable(typeof(PipelinePki.Core.Mtls.ProbeResult))]
+[JsonSerializable(typeof(PipelinePki.Cli.Commands.SignOutput))]
+[JsonSerializable(typeof(PipelinePki.Cli.Commands.VerifyArtifactsOutput))]
 internal sealed partial class CliJson : JsonSerializerContext;

@@ -280,6 +280,34 @@ internal static class TextRender
         }
     }
 
+    public static void Signed(TextWriter output, PipelinePki.Cli.Commands.SignOutput result)
+    {
+        foreach (var item in result.Signed)
+        {
+            var stamp = item.TimestampTime is { } t ? $", timestamped {t:u}" : ", no timestamp";
+            output.WriteLine($"signed {item.File} -> {item.Signature} ({item.DigestAlgorithm} {item.Digest}{stamp})");
+        }
+    }
+
+    public static void ArtifactVerification(TextWriter output, PipelinePki.Cli.Commands.VerifyArtifactsOutput result)
+    {
+        foreach (var artifact in result.Artifacts)
+        {
+            output.WriteLine($"{(artifact.IsValid ? "VALID" : "NOT VALID")}: {artifact.File} (signed by {artifact.Signer ?? "?"}{(artifact.TimestampTime is { } t ? $", timestamped {t:u}" : string.Empty)})");
+            foreach (var check in artifact.Checks)
+            {
+                var mark = check.Status switch
+                {
+                    PipelinePki.Core.Validation.CheckStatus.Passed => "ok  ",
+                    PipelinePki.Core.Validation.CheckStatus.Failed => "FAIL",
+                    PipelinePki.Core.Validation.CheckStatus.Warning => "warn",
+                    _ => "skip",
+                };
+                output.WriteLine($"  {mark} {check.Check,-26} {(check.PathIndex is { } i ? $"[{i}] " : string.Empty)}{check.Detail}");
+            }
+        }
+    }
+
     private static string Iso(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
     /// <summary>RFC 4180 quoting, plus a leading quote for cells a spreadsheet would run as formulas.</summary>

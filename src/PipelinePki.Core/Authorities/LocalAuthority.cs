@@ -253,6 +253,20 @@ public sealed class LocalAuthority(LocalCaHome home, PassphraseProvider passphra
         return Task.FromResult(CertificateDescriber.Describe(intermediate));
     }
 
+    /// <summary>The CA's RFC 3161 timestamping authority (<c>sign --timestamp local</c>).</summary>
+    public Signing.Timestamping.TimestampAuthority OpenTimestampAuthority()
+    {
+        if (!File.Exists(home.TsaCertificatePath) || home.Config.TsaPolicyOid is null)
+        {
+            throw new BadInputException($"{home.Directory}: this CA has no timestamping certificate (created by an older version); use --timestamp URL or a new CA.");
+        }
+
+        var tsa = LoadCertificate(home.TsaCertificatePath);
+        var intermediate = LoadCertificate(home.IntermediateCertificatePath);
+        var root = LoadCertificate(home.RootCertificatePath);
+        return new Signing.Timestamping.TimestampAuthority(LoadKey(home.TsaKeyPath), tsa, [intermediate, root], home.Config.TsaPolicyOid, time);
+    }
+
     public CaStatus GetStatus()
     {
         var now = time.GetUtcNow();

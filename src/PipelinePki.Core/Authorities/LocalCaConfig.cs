@@ -18,7 +18,8 @@ public sealed record LocalCaConfig(
     string? RootCrlUrl = null,
     string? IssuerUrl = null,
     string? OcspUrl = null,
-    int IntermediateGeneration = 1)
+    int IntermediateGeneration = 1,
+    string? TsaPolicyOid = null)
 {
     public const int CurrentSchema = 1;
 }
@@ -51,6 +52,11 @@ public sealed class LocalCaHome
     public string IntermediateKeyPath => PathOf(Directory, "intermediate.key.pem");
 
     public string InventoryPath => PathOf(Directory, "inventory.db");
+
+    /// <summary>The CA's own RFC 3161 timestamping certificate (issued by the intermediate) and its key.</summary>
+    public string TsaCertificatePath => PathOf(Directory, "tsa.pem");
+
+    public string TsaKeyPath => PathOf(Directory, "tsa.key.pem");
 
     public string ArchiveDirectory => PathOf(Directory, "archive");
 

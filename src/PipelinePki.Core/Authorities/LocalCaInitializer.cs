@@ -97,6 +97,14 @@ public sealed class LocalCaInitializer(TimeProvider time, ILogger<LocalCaInitial
             request.PermittedUris ?? [],
             new PublicationUrls(CrlUrl: request.RootCrlUrl));
 
+        // The CA is also a timestamping authority, so signatures made with 24 h certificates can be
+        // verified after those expire. The TSA key signs online (every 'sign'), so the intermediate
+        // issues it, never the offline root. Its policy OID is a UUID arc (2.25, X.667): no registry needed.
+        using var tsaKey = KeyGenerator.Generate(request.IntermediateKeySpec.Family == KeyAlgorithmFamily.Ed25519 ? KeySpec.EcdsaP384 : request.IntermediateKeySpec);
+        var tsa = Signing.Timestamping.TsaCertificateFactory.Create(
+            intermediateKey, intermediate, tsaKey, $"{request.Name} Timestamping", notBefore, now + request.IntermediateLifetime);
+        var tsaPolicy = "2.25." + new System.Numerics.BigInteger(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16), isUnsigned: true);
+
         var config = new LocalCaConfig(
             LocalCaConfig.CurrentSchema,
             request.Name,
@@ -109,7 +117,8 @@ public sealed class LocalCaInitializer(TimeProvider time, ILogger<LocalCaInitial
             request.CrlUrl,
             request.RootCrlUrl,
             request.IssuerUrl,
-            request.OcspUrl);
+            request.OcspUrl,
+            TsaPolicyOid: tsaPolicy);
 
         // Keys and certificates first, ca.json last: a crash part-way leaves a directory that
         // 'ca init' can be run on again, never one that looks like a working CA.
@@ -119,6 +128,8 @@ public sealed class LocalCaInitializer(TimeProvider time, ILogger<LocalCaInitial
         AtomicFile.WriteText(intermediateKeyPath, EncodeKey(intermediateKey, secret), secret: true);
         AtomicFile.WriteText(Path.Combine(home, "root.pem"), Pem.Encode("CERTIFICATE", root.GetEncoded()), secret: false);
         AtomicFile.WriteText(Path.Combine(home, "intermediate.pem"), Pem.Encode("CERTIFICATE", intermediate.GetEncoded()), secret: false);
+        AtomicFile.WriteText(Path.Combine(home, "tsa.key.pem"), EncodeKey(tsaKey, secret), secret: true);
+        AtomicFile.WriteText(Path.Combine(home, "tsa.pem"), Pem.Encode("CERTIFICATE", tsa.GetEncoded()), secret: false);
 
         using (var inventory = InventoryStore.Open(Path.Combine(home, "inventory.db")))
         {

@@ -1,0 +1,135 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using PipelinePki.Cli.Output;
+using PipelinePki.Core;
+using PipelinePki.Core.Authorities;
+using PipelinePki.Core.Certificates;
+using PipelinePki.Core.Keys;
+using PipelinePki.Core.Signing;
+using PipelinePki.Core.Signing.Timestamping;
+using PipelinePki.Core.Validation;
+
+namespace PipelinePki.Cli.Commands;
+
+public sealed record SignOutput(IReadOnlyList<SignedArtifact> Signed);
+
+public sealed record VerifyArtifactsOutput(bool IsValid, IReadOnlyList<ArtifactVerificationOutcome> Artifacts);
+
+/// <summary><c>sign</c> and <c>verify</c> for artifacts (detached CMS with an RFC 3161 timestamp).</summary>
+internal static class SignCommands
+{
+    public static Command Sign(CliApp app)
+    {
+        var files = new Argument<string[]>("files") { Description = "Artifacts to sign.", Arity = ArgumentArity.OneOrMore };
+        var key = new Option<string>("--key") { Description = "Signing key (PEM/DER PKCS#8, SEC1 or PKCS#1; encrypted keys need --passphrase-env).", Required = true };
+        var cert = new Option<string>("--cert") { Description = "Signing certificate (code-signing profile); a bundle's further certificates are used as the chain.", Required = true };
+        var chain = new Option<string[]>("--chain") { Description = "Intermediate certificates to include.", AllowMultipleArgumentsPerToken = true };
+        var passphraseEnv = new Option<string?>("--passphrase-env") { Description = "Environment variable holding the key's passphrase." };
+        var format = new Option<string>("--signature-format") { Description = "cms (detached SignedData, FILE.p7s).", DefaultValueFactory = _ => "cms" };
+        format.AcceptOnlyFromAmong("cms");
+        var timestamp = new Option<string>("--timestamp") { Description = "RFC 3161 timestamp: local (the CA at --home), an https/http TSA URL, or none. Default: local when a CA home exists, else none.", DefaultValueFactory = _ => "auto" };
+        var home = CommandKit.HomeOption();
+        var caPassphraseEnv = new Option<string>("--ca-passphrase-env") { Description = "Environment variable holding the local CA's passphrase (for --timestamp local).", DefaultValueFactory = _ => CommandKit.DefaultPassphraseVariable };
+        var outDir = new Option<string?>("--out-dir") { Description = "Write signatures here instead of next to each artifact." };
+        var timeout = new Option<string>("--timeout") { Description = "Timeout for a TSA request.", DefaultValueFactory = _ => "10s" };
+        var output = CommandKit.FormatOption("text", "json");
+        var command = new Command("sign", "Sign artifacts: a detached CMS signature (FILE.p7s) with the certificate path and an RFC 3161 timestamp.")
+        {
+            files, key, cert, chain, passphraseEnv, format, timestamp, home, caPassphraseEnv, outDir, timeout, output,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var keyPath = parse.GetValue(key)!;
+            var variable = parse.GetValue(passphraseEnv);
+            using var signingKey = PrivateKeyCodec.Read(PkiObjectReader.ReadFile(keyPath), keyPath, variable is null ? () => null : CommandKit.Passphrase(app, variable).Invoke);
+            var certificates = PkiObjectReader.ReadCertificates(parse.GetValue(cert)!);
+            var intermediates = certificates.Skip(1).Concat((parse.GetValue(chain) ?? []).SelectMany(PkiObjectReader.ReadCertificates)).ToList();
+            var source = TimestampSource(app, parse.GetValue(timestamp)!, parse.GetValue(home), parse.GetValue(caPassphraseEnv)!, Durations.Parse(parse.GetValue(timeout)!, "--timeout"));
+            if (source is null)
+            {
+                app.Error.WriteLine("pipeline-pki: warning: no timestamp: the signatures stop verifying when the signing certificate expires (use --timestamp local or a TSA URL).");
+            }
+
+            var signed = await new ArtifactSigner(app.Services.GetRequiredService<TimeProvider>()).SignAsync(
+                new SignArtifactsRequest(parse.GetValue(files)!, signingKey, certificates[0], intermediates, source, parse.GetValue(outDir)),
+                null,
+                cancellationToken);
+            CommandKit.Render(app, parse.GetValue(output), new SignOutput(signed), () => CliJson.Default.SignOutput, TextRender.Signed);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    public static Command Verify(CliApp app)
+    {
+        var files = new Argument<string[]>("files") { Description = "Artifacts to verify (each with FILE.p7s beside it unless --signature).", Arity = ArgumentArity.OneOrMore };
+        var signature = new Option<string?>("--signature") { Description = "The signature file, when verifying one artifact whose signature is elsewhere." };
+        var trust = new Option<string[]>("--trust") { Description = "Trust anchors (repeatable).", Required = true, AllowMultipleArgumentsPerToken = true };
+        var untrusted = new Option<string[]>("--untrusted") { Description = "Extra intermediates.", AllowMultipleArgumentsPerToken = true };
+        var crl = new Option<string[]>("--crl") { Description = "CRLs (others are fetched from distribution points).", AllowMultipleArgumentsPerToken = true };
+        var revocation = new Option<string>("--revocation") { Description = "auto, crl, ocsp or none.", DefaultValueFactory = _ => "auto" };
+        revocation.AcceptOnlyFromAmong("auto", "crl", "ocsp", "none");
+        var softFail = new Option<bool>("--soft-fail") { Description = "Accept unknown revocation status." };
+        var at = new Option<string?>("--at") { Description = "Judge untimestamped signatures at this time (ISO 8601) instead of now." };
+        var identity = new Option<string?>("--identity") { Description = "Regular expression a SAN of the signer must match entirely (URI first, then email, DNS)." };
+        var timeout = new Option<string>("--timeout") { Description = "Timeout for CRL and OCSP fetches.", DefaultValueFactory = _ => "10s" };
+        var output = CommandKit.FormatOption("text", "json");
+        var command = new Command("verify", "Verify artifact signatures: integrity, signature, signer path (codeSigning, revocation), timestamp, identity. Exit 0 valid, 4 not valid.")
+        {
+            files, signature, trust, untrusted, crl, revocation, softFail, at, identity, timeout, output,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var targets = parse.GetValue(files)!;
+            if (parse.GetValue(signature) is not null && targets.Length != 1)
+            {
+                throw new UsageException("--signature names the signature of one artifact; give exactly one file with it.");
+            }
+
+            var anchors = (parse.GetValue(trust) ?? []).SelectMany(PkiObjectReader.ReadCertificates).ToList();
+            var pool = (parse.GetValue(untrusted) ?? []).SelectMany(PkiObjectReader.ReadCertificates).ToList();
+            var crls = (parse.GetValue(crl) ?? []).SelectMany(CrlFiles.Read).ToList();
+            var verifier = new ArtifactVerifier(
+                app.Services.GetRequiredService<VerifierFactory>().Create(Durations.Parse(parse.GetValue(timeout)!, "--timeout")),
+                app.Services.GetRequiredService<TimeProvider>());
+            var outcomes = new List<ArtifactVerificationOutcome>();
+            foreach (var file in targets)
+            {
+                outcomes.Add(await verifier.VerifyAsync(
+                    new VerifyArtifactRequest(file, parse.GetValue(signature), anchors, pool, crls,
+                        Enum.Parse<RevocationMode>(parse.GetValue(revocation)!, ignoreCase: true), parse.GetValue(softFail),
+                        VerifyCommand.ParseTime(parse.GetValue(at)), parse.GetValue(identity)),
+                    null,
+                    cancellationToken));
+            }
+
+            var result = new VerifyArtifactsOutput(outcomes.All(o => o.IsValid), outcomes);
+            CommandKit.Render(app, parse.GetValue(output), result, () => CliJson.Default.VerifyArtifactsOutput, TextRender.ArtifactVerification);
+            return result.IsValid ? ExitCodes.Success : ExitCodes.NotValid;
+        });
+        return command;
+    }
+
+    private static ITimestampSource? TimestampSource(CliApp app, string value, string? home, string caPassphraseVariable, TimeSpan timeout)
+    {
+        var resolvedHome = CommandKit.ResolveHome(app, home);
+        switch (value)
+        {
+            case "none":
+                return null;
+            case "auto" when !LocalCaHome.Exists(resolvedHome):
+                return null;
+            case "auto" or "local":
+                var authority = app.Services.GetRequiredService<LocalAuthorityFactory>().Open(resolvedHome, CommandKit.Passphrase(app, caPassphraseVariable));
+                return new LocalTimestampSource(authority.OpenTimestampAuthority());
+            default:
+                if (!Uri.TryCreate(value, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp))
+                {
+                    throw new UsageException($"--timestamp: '{value}' is not local, none or an http(s) TSA URL.");
+                }
+
+                var client = app.Services.GetRequiredService<IHttpClientFactory>().CreateClient(VerifierFactory.HttpClientName);
+                return new HttpTimestampSource(new TimestampClient(client, timeout), url);
+        }
+    }
+}

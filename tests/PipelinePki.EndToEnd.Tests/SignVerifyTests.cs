@@ -1,0 +1,102 @@
+using System.Text.Json;
+using PipelinePki.TestKit;
+
+namespace PipelinePki.EndToEnd.Tests;
+
+public class SignVerifyTests
+{
+    private static async Task<CliSession> SignerAsync()
+    {
+        var cli = new CliSession();
+        await cli.InitAsync();
+        await cli.RunOkAsync("cert", "issue", "--home", cli.Home, "--name", "release", "--profile", "code-signing",
+            "--san", "uri:spiffe://e2e.internal/ci/release@refs/heads/main", "--out", cli.PathOf("signer"));
+        await File.WriteAllBytesAsync(cli.PathOf("app.tar"), System.Security.Cryptography.RandomNumberGenerator.GetBytes(2_500_000));
+        return cli;
+    }
+
+    [Fact]
+    public async Task Sign_WithLocalTimestamp_OpenSslAcceptsAndVerifyPassesAllChecks()
+    {
+        using var cli = await SignerAsync();
+        var signed = await cli.RunOkAsync("sign", cli.PathOf("app.tar"), "--key", cli.PathOf("signer", "key.pem"), "--cert", cli.PathOf("signer", "fullchain.pem"),
+            "--home", cli.Home, "--format", "json");
+        using (var json = JsonDocument.Parse(signed.StandardOutput))
+        {
+            var item = json.RootElement.GetProperty("signed")[0];
+            Assert.Equal(cli.PathOf("app.tar") + ".p7s", item.GetProperty("signature").GetString());
+            Assert.True(item.TryGetProperty("timestampTime", out _));
+        }
+
+        var openssl = await OpenSsl.RunAsync("cms", "-verify", "-binary", "-inform", "DER", "-in", cli.PathOf("app.tar.p7s"), "-content", cli.PathOf("app.tar"),
+            "-CAfile", cli.PathOf("signer", "root.pem"), "-purpose", "any", "-out", "/dev/null");
+        Assert.Contains("Verification successful", openssl.Combined, StringComparison.Ordinal);
+
+        var verified = await cli.RunAsync("verify", cli.PathOf("app.tar"), "--trust", cli.PathOf("signer", "root.pem"), "--revocation", "none",
+            "--identity", "spiffe://e2e\\.internal/ci/release@refs/heads/main", "--format", "json");
+        Assert.True(verified.ExitCode == 0, verified.ToString());
+        using var result = JsonDocument.Parse(verified.StandardOutput);
+        var checks = result.RootElement.GetProperty("artifacts")[0].GetProperty("checks").EnumerateArray()
+            .ToDictionary(c => c.GetProperty("check").GetString()!, c => c.GetProperty("status").GetString());
+        foreach (var name in new[] { "integrity", "signature", "timestamp", "signing-time", "identity" })
+        {
+            Assert.Equal("Passed", checks[name]);
+        }
+    }
+
+    [Fact]
+    public async Task Verify_AfterCertificateExpired_ValidWithTimestampOnly()
+    {
+        using var cli = await SignerAsync();
+        File.Copy(cli.PathOf("app.tar"), cli.PathOf("plain.tar"));
+        await cli.RunOkAsync("sign", cli.PathOf("app.tar"), "--key", cli.PathOf("signer", "key.pem"), "--cert", cli.PathOf("signer", "fullchain.pem"), "--home", cli.Home, "--timestamp", "local");
+        var unstamped = await cli.RunOkAsync("sign", cli.PathOf("plain.tar"), "--key", cli.PathOf("signer", "key.pem"), "--cert", cli.PathOf("signer", "fullchain.pem"), "--timestamp", "none");
+        Assert.Contains("no timestamp", unstamped.StandardError, StringComparison.Ordinal);
+        var later = DateTimeOffset.UtcNow.AddDays(3).ToString("O");
+
+        var stamped = await cli.RunAsync("verify", cli.PathOf("app.tar"), "--trust", cli.PathOf("signer", "root.pem"), "--revocation", "none", "--at", later);
+        Assert.True(stamped.ExitCode == 0, stamped.ToString());
+        var expired = await cli.RunAsync("verify", cli.PathOf("plain.tar"), "--trust", cli.PathOf("signer", "root.pem"), "--revocation", "none", "--at", later);
+        Assert.Equal(4, expired.ExitCode);
+        Assert.Contains("expired", expired.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_TamperedArtifactSignatureOrIdentity_NotValid()
+    {
+        using var cli = await SignerAsync();
+        await cli.RunOkAsync("sign", cli.PathOf("app.tar"), "--key", cli.PathOf("signer", "key.pem"), "--cert", cli.PathOf("signer", "fullchain.pem"), "--home", cli.Home, "--out-dir", cli.PathOf("sigs"));
+        string[] verify = ["verify", cli.PathOf("app.tar"), "--signature", cli.PathOf("sigs", "app.tar.p7s"), "--trust", cli.PathOf("signer", "root.pem"), "--revocation", "none"];
+        await cli.RunOkAsync(verify);
+
+        var wrongIdentity = await cli.RunAsync([.. verify, "--identity", "spiffe://e2e\\.internal/ci/deploy.*"]);
+        Assert.Equal(4, wrongIdentity.ExitCode);
+        Assert.Contains("FAIL identity", wrongIdentity.StandardOutput, StringComparison.Ordinal);
+
+        var bytes = await File.ReadAllBytesAsync(cli.PathOf("app.tar"));
+        bytes[1_000_000] ^= 0x01;
+        await File.WriteAllBytesAsync(cli.PathOf("app.tar"), bytes);
+        var tampered = await cli.RunAsync(verify);
+        Assert.Equal(4, tampered.ExitCode);
+        Assert.Contains("FAIL integrity", tampered.StandardOutput, StringComparison.Ordinal);
+        var openssl = await OpenSsl.RunAsync("cms", "-verify", "-binary", "-inform", "DER", "-in", cli.PathOf("sigs", "app.tar.p7s"), "-content", cli.PathOf("app.tar"),
+            "-CAfile", cli.PathOf("signer", "root.pem"), "-purpose", "any", "-out", "/dev/null");
+        Assert.DoesNotContain("Verification successful", openssl.Combined, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SignAndVerify_BadInputs_ExitCodes()
+    {
+        using var cli = await SignerAsync();
+        await cli.RunOkAsync("cert", "issue", "--home", cli.Home, "--name", "tls", "--profile", "mtls", "--out", cli.PathOf("tls"));
+        string[] sign = ["sign", cli.PathOf("app.tar"), "--timestamp", "none"];
+        ErrorAssert.OneLine(await cli.RunAsync([.. sign, "--key", cli.PathOf("tls", "key.pem"), "--cert", cli.PathOf("signer", "cert.pem")]), 3, "does not belong");
+        ErrorAssert.OneLine(await cli.RunAsync([.. sign, "--key", cli.PathOf("tls", "key.pem"), "--cert", cli.PathOf("tls", "cert.pem")]), 4, "code-signing");
+        ErrorAssert.OneLine(await cli.RunAsync(["sign", cli.PathOf("missing.bin"), "--key", cli.PathOf("signer", "key.pem"), "--cert", cli.PathOf("signer", "cert.pem"), "--timestamp", "none"]), 3, "missing.bin");
+        ErrorAssert.OneLine(await cli.RunAsync(["sign", cli.PathOf("app.tar"), "--key", cli.PathOf("signer", "key.pem"), "--cert", cli.PathOf("signer", "cert.pem"), "--timestamp", "ftp://tsa"]), 2, "--timestamp");
+        ErrorAssert.OneLine(await cli.RunAsync("verify", cli.PathOf("app.tar"), cli.PathOf("app.tar"), "--signature", "x.p7s", "--trust", cli.PathOf("signer", "root.pem")), 2, "--signature");
+        ErrorAssert.OneLine(await cli.RunAsync("verify", cli.PathOf("app.tar"), "--trust", cli.PathOf("signer", "root.pem")), 3, "app.tar.p7s");
+        await File.WriteAllTextAsync(cli.PathOf("app.tar.p7s"), "not a signature");
+        ErrorAssert.OneLine(await cli.RunAsync("verify", cli.PathOf("app.tar"), "--trust", cli.PathOf("signer", "root.pem")), 3, "app.tar.p7s");
+    }
+}
