@@ -142,6 +142,11 @@ public static class TimestampVerifier
 
             return new TimeStampToken(contentInfo);
         }
+        catch (TspValidationException e)
+        {
+            // BouncyCastle refuses, while parsing, a token without its signingCertificate(V2) attribute.
+            throw new NotValidException($"The timestamp token is not valid: {e.Message.TrimEnd('.')}.", e);
+        }
         catch (Exception e) when (e is IOException or ArgumentException or InvalidCastException or TspException or CmsException)
         {
             throw new BadInputException($"The timestamp token does not parse: {e.Message.TrimEnd('.')}.", e);
