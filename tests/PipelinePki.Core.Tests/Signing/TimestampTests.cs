@@ -86,6 +86,19 @@ public class TimestampTests
     }
 
     [Fact]
+    public async Task Respond_TwoRequests_DistinctSerials()
+    {
+        using var pki = await TimestampTestPki.CreateAsync();
+        var authority = pki.NewAuthority();
+        var request = Request(SHA256.HashData(Artifact), NistSha256);
+
+        var first = new TimeStampResponse(authority.Respond(request)).TimeStampToken.TimeStampInfo.SerialNumber;
+        var second = new TimeStampResponse(authority.Respond(request)).TimeStampToken.TimeStampInfo.SerialNumber;
+
+        Assert.NotEqual(first, second);
+    }
+
+    [Fact]
     public async Task Respond_CertReqFalse_TokenCarriesNoCertificates()
     {
         using var pki = await TimestampTestPki.CreateAsync();
@@ -222,6 +235,7 @@ public class TimestampTests
         var verified = TimestampVerifier.Verify(response, imprint, HashAlgorithmName.SHA256);
         var request = new TimeStampRequest(server.LastRequest!.Value.Body);
 
+        Assert.Equal((int)PkiStatus.Granted, new TimeStampResponse(response).Status); // the whole TimeStampResp, as Sigstore bundles keep it
         Assert.Equal(TimestampTestPki.Policy, verified.PolicyOid);
         Assert.Equal(pki.TsaCertificate, verified.TsaCertificate);
         Assert.Equal(2, verified.Certificates.Count);
