@@ -100,3 +100,40 @@ public class SignVerifyTests
         ErrorAssert.OneLine(await cli.RunAsync("verify", cli.PathOf("app.tar"), "--trust", cli.PathOf("signer", "root.pem")), 3, "app.tar.p7s");
     }
 }
+
+public class ManifestTests
+{
+    [Fact]
+    public async Task SignManifest_QuotedGlob_Sha256sumAgreesAndTamperingIsCaught()
+    {
+        using var cli = new CliSession();
+        await cli.InitAsync();
+        await cli.RunOkAsync("cert", "issue", "--home", cli.Home, "--name", "release", "--profile", "code-signing", "--out", cli.PathOf("signer"));
+        Directory.CreateDirectory(cli.PathOf("dist", "linux"));
+        await File.WriteAllTextAsync(cli.PathOf("dist", "notes.txt"), "release notes\n");
+        await File.WriteAllBytesAsync(cli.PathOf("dist", "linux", "app.tar.gz"), System.Security.Cryptography.RandomNumberGenerator.GetBytes(300_000));
+        string[] sign = ["sign", cli.PathOf("dist") + "/**/*", "--manifest", cli.PathOf("dist", "SHA256SUMS"), "--key", cli.PathOf("signer", "key.pem"),
+            "--cert", cli.PathOf("signer", "fullchain.pem"), "--home", cli.Home, "--format", "json"];
+        var signed = await cli.RunOkAsync(sign);
+        using (var json = JsonDocument.Parse(signed.StandardOutput))
+        {
+            Assert.Equal(2, json.RootElement.GetProperty("manifestEntries").GetInt32());
+        }
+
+        // Signing again does not list the previous manifest or its signature.
+        await cli.RunOkAsync(sign);
+        var lines = await File.ReadAllLinesAsync(cli.PathOf("dist", "SHA256SUMS"));
+        Assert.Equal(["linux/app.tar.gz", "notes.txt"], lines.Select(l => l[66..]).ToArray());
+
+        var sha256sum = await ProcessRunner.RunAsync("sha256sum", ["-c", "SHA256SUMS"], cli.PathOf("dist"));
+        Assert.True(sha256sum.ExitCode == 0, sha256sum.ToString());
+
+        string[] verify = ["verify", cli.PathOf("dist", "SHA256SUMS"), "--manifest", "--trust", cli.PathOf("signer", "root.pem"), "--revocation", "none"];
+        await cli.RunOkAsync(verify);
+        await File.AppendAllTextAsync(cli.PathOf("dist", "notes.txt"), "tampered\n");
+        var tampered = await cli.RunAsync(verify);
+        Assert.Equal(4, tampered.ExitCode);
+        Assert.Contains("notes.txt: checksum differs", tampered.StandardOutput, StringComparison.Ordinal);
+        ErrorAssert.OneLine(await cli.RunAsync(["sign", cli.PathOf("nothing") + "/*.zip", "--key", cli.PathOf("signer", "key.pem"), "--cert", cli.PathOf("signer", "cert.pem"), "--timestamp", "none"]), 3, "matches no file");
+    }
+}

@@ -11,7 +11,7 @@ using PipelinePki.Core.Validation;
 
 namespace PipelinePki.Cli.Commands;
 
-public sealed record SignOutput(IReadOnlyList<SignedArtifact> Signed);
+public sealed record SignOutput(IReadOnlyList<SignedArtifact> Signed, string? Manifest = null, int? ManifestEntries = null);
 
 public sealed record VerifyArtifactsOutput(bool IsValid, IReadOnlyList<ArtifactVerificationOutcome> Artifacts);
 
@@ -31,11 +31,12 @@ internal static class SignCommands
         var home = CommandKit.HomeOption();
         var caPassphraseEnv = new Option<string>("--ca-passphrase-env") { Description = "Environment variable holding the local CA's passphrase (for --timestamp local).", DefaultValueFactory = _ => CommandKit.DefaultPassphraseVariable };
         var outDir = new Option<string?>("--out-dir") { Description = "Write signatures here instead of next to each artifact." };
+        var manifest = new Option<string?>("--manifest") { Description = "Write a sha256sum-format manifest of all files to this path and sign the manifest (one signature for a release directory)." };
         var timeout = new Option<string>("--timeout") { Description = "Timeout for a TSA request.", DefaultValueFactory = _ => "10s" };
         var output = CommandKit.FormatOption("text", "json");
         var command = new Command("sign", "Sign artifacts: a detached CMS signature (FILE.p7s) with the certificate path and an RFC 3161 timestamp.")
         {
-            files, key, cert, chain, passphraseEnv, format, timestamp, home, caPassphraseEnv, outDir, timeout, output,
+            files, key, cert, chain, passphraseEnv, format, timestamp, home, caPassphraseEnv, outDir, manifest, timeout, output,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -50,11 +51,24 @@ internal static class SignCommands
                 app.Error.WriteLine("pipeline-pki: warning: no timestamp: the signatures stop verifying when the signing certificate expires (use --timestamp local or a TSA URL).");
             }
 
+            var artifacts = ArtifactSet.Expand(parse.GetValue(files)!);
+            var progress = new ProgressReporter(app.Error, interactive: !Console.IsErrorRedirected);
+            var manifestPath = parse.GetValue(manifest);
+            int? entries = null;
+            if (manifestPath is not null)
+            {
+                // Re-signing a release directory must not list the previous manifest or its signature.
+                var own = new[] { Path.GetFullPath(manifestPath), Path.GetFullPath(manifestPath) + ".p7s" };
+                artifacts = artifacts.Where(a => !own.Contains(Path.GetFullPath(a))).ToList();
+                entries = (await ChecksumManifest.WriteAsync(manifestPath, artifacts, progress, cancellationToken)).Count;
+                artifacts = [manifestPath];
+            }
+
             var signed = await new ArtifactSigner(app.Services.GetRequiredService<TimeProvider>()).SignAsync(
-                new SignArtifactsRequest(parse.GetValue(files)!, signingKey, certificates[0], intermediates, source, parse.GetValue(outDir)),
-                null,
+                new SignArtifactsRequest(artifacts, signingKey, certificates[0], intermediates, source, parse.GetValue(outDir)),
+                progress,
                 cancellationToken);
-            CommandKit.Render(app, parse.GetValue(output), new SignOutput(signed), () => CliJson.Default.SignOutput, TextRender.Signed);
+            CommandKit.Render(app, parse.GetValue(output), new SignOutput(signed, manifestPath is null ? null : Path.GetFullPath(manifestPath), entries), () => CliJson.Default.SignOutput, TextRender.Signed);
             return ExitCodes.Success;
         });
         return command;
@@ -73,10 +87,11 @@ internal static class SignCommands
         var at = new Option<string?>("--at") { Description = "Judge untimestamped signatures at this time (ISO 8601) instead of now." };
         var identity = new Option<string?>("--identity") { Description = "Regular expression a SAN of the signer must match entirely (URI first, then email, DNS)." };
         var timeout = new Option<string>("--timeout") { Description = "Timeout for CRL and OCSP fetches.", DefaultValueFactory = _ => "10s" };
+        var manifest = new Option<bool>("--manifest") { Description = "Each FILE is a signed sha256sum manifest: verify its signature, then every file it lists." };
         var output = CommandKit.FormatOption("text", "json");
         var command = new Command("verify", "Verify artifact signatures: integrity, signature, signer path (codeSigning, revocation), timestamp, identity. Exit 0 valid, 4 not valid.")
         {
-            files, signature, trust, untrusted, crl, revocation, softFail, at, identity, timeout, output,
+            files, signature, trust, untrusted, crl, revocation, softFail, at, identity, timeout, manifest, output,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -93,14 +108,26 @@ internal static class SignCommands
                 app.Services.GetRequiredService<VerifierFactory>().Create(Durations.Parse(parse.GetValue(timeout)!, "--timeout")),
                 app.Services.GetRequiredService<TimeProvider>());
             var outcomes = new List<ArtifactVerificationOutcome>();
-            foreach (var file in targets)
+            var progress = new ProgressReporter(app.Error, interactive: !Console.IsErrorRedirected);
+            foreach (var file in ArtifactSet.Expand(targets))
             {
-                outcomes.Add(await verifier.VerifyAsync(
+                var outcome = await verifier.VerifyAsync(
                     new VerifyArtifactRequest(file, parse.GetValue(signature), anchors, pool, crls,
                         Enum.Parse<RevocationMode>(parse.GetValue(revocation)!, ignoreCase: true), parse.GetValue(softFail),
                         VerifyCommand.ParseTime(parse.GetValue(at)), parse.GetValue(identity)),
-                    null,
-                    cancellationToken));
+                    new Progress<long>(bytes => progress.Report((file, bytes))),
+                    cancellationToken);
+                if (parse.GetValue(manifest))
+                {
+                    // Only a manifest whose signature holds is worth reading.
+                    var (entries, problems) = outcome.IsValid ? await ChecksumManifest.CheckAsync(file, cancellationToken) : ([], ["not read: the manifest's signature is not valid"]);
+                    var check = problems.Count == 0
+                        ? new CheckResult("manifest", CheckStatus.Passed, $"all {entries.Count} listed files match")
+                        : new CheckResult("manifest", CheckStatus.Failed, string.Join("; ", problems));
+                    outcome = outcome with { IsValid = outcome.IsValid && problems.Count == 0, Checks = [.. outcome.Checks, check] };
+                }
+
+                outcomes.Add(outcome);
             }
 
             var result = new VerifyArtifactsOutput(outcomes.All(o => o.IsValid), outcomes);
