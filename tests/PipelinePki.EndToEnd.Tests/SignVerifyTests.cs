@@ -137,3 +137,27 @@ public class ManifestTests
         ErrorAssert.OneLine(await cli.RunAsync(["sign", cli.PathOf("nothing") + "/*.zip", "--key", cli.PathOf("signer", "key.pem"), "--cert", cli.PathOf("signer", "cert.pem"), "--timestamp", "none"]), 3, "matches no file");
     }
 }
+
+public class RotationAndSigningTests
+{
+    [Fact]
+    public async Task RotateIntermediate_TsaReissued_SignaturesBeforeAndAfterVerify()
+    {
+        using var cli = new CliSession();
+        await cli.InitAsync();
+        await cli.RunOkAsync("cert", "issue", "--home", cli.Home, "--name", "r1", "--profile", "code-signing", "--out", cli.PathOf("r1"));
+        await File.WriteAllTextAsync(cli.PathOf("a.txt"), "before rotation");
+        await cli.RunOkAsync("sign", cli.PathOf("a.txt"), "--key", cli.PathOf("r1", "key.pem"), "--cert", cli.PathOf("r1", "fullchain.pem"), "--home", cli.Home);
+        var tsaBefore = await File.ReadAllTextAsync(Path.Combine(cli.Home, "tsa.pem"));
+
+        await cli.RunOkAsync("ca", "rotate-intermediate", "--home", cli.Home, "--ttl", "180d");
+        Assert.NotEqual(tsaBefore, await File.ReadAllTextAsync(Path.Combine(cli.Home, "tsa.pem")));
+        await cli.RunOkAsync("cert", "issue", "--home", cli.Home, "--name", "r2", "--profile", "code-signing", "--out", cli.PathOf("r2"));
+        await File.WriteAllTextAsync(cli.PathOf("b.txt"), "after rotation");
+        await cli.RunOkAsync("sign", cli.PathOf("b.txt"), "--key", cli.PathOf("r2", "key.pem"), "--cert", cli.PathOf("r2", "fullchain.pem"), "--home", cli.Home);
+
+        // Both signatures carry their own intermediates; the new TSA chains through the new intermediate.
+        var later = DateTimeOffset.UtcNow.AddDays(2).ToString("O");
+        await cli.RunOkAsync("verify", cli.PathOf("a.txt"), cli.PathOf("b.txt"), "--trust", cli.PathOf("r1", "root.pem"), "--revocation", "none", "--at", later);
+    }
+}

@@ -243,6 +243,19 @@ public sealed class LocalAuthority(LocalCaHome home, PassphraseProvider passphra
         File.Copy(home.IntermediateCertificatePath, Path.Combine(home.ArchiveDirectory, $"intermediate-{oldSerial}.pem"), overwrite: true);
         AtomicFile.WriteText(home.IntermediateKeyPath, LocalCaInitializer.EncodeKey(newKey, secret), secret: true);
         AtomicFile.WriteText(home.IntermediateCertificatePath, Pem.Encode("CERTIFICATE", intermediate.GetEncoded()), secret: false);
+        if (File.Exists(home.TsaCertificatePath))
+        {
+            // The timestamping certificate hangs off the intermediate: a new intermediate gets a new TSA
+            // (new key), and the old pair goes to the archive with the intermediate that issued it.
+            File.Copy(home.TsaCertificatePath, Path.Combine(home.ArchiveDirectory, $"tsa-{oldSerial}.pem"), overwrite: true);
+            File.Copy(home.TsaKeyPath, Path.Combine(home.ArchiveDirectory, $"tsa-{oldSerial}.key.pem"), overwrite: true);
+            using var tsaKey = KeyGenerator.Generate(spec.Family == KeyAlgorithmFamily.Ed25519 ? KeySpec.EcdsaP384 : spec);
+            var tsa = Signing.Timestamping.TsaCertificateFactory.Create(
+                newKey, intermediate, tsaKey, $"{home.Config.Name} Timestamping", now - ClockSkewAllowance, now + request.Lifetime);
+            AtomicFile.WriteText(home.TsaKeyPath, LocalCaInitializer.EncodeKey(tsaKey, secret), secret: true);
+            AtomicFile.WriteText(home.TsaCertificatePath, Pem.Encode("CERTIFICATE", tsa.GetEncoded()), secret: false);
+        }
+
         home.WithConfig(home.Config with { IntermediateGeneration = generation, IntermediateKeyType = spec.Name });
         using (var inventory = InventoryStore.Open(home.InventoryPath))
         {
