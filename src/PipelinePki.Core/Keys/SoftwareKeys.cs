@@ -13,7 +13,7 @@ using Org.BouncyCastle.X509;
 namespace PipelinePki.Core.Keys;
 
 /// <summary>ECDSA key in process memory, backed by the platform's crypto (OpenSSL on Linux).</summary>
-internal sealed class EcdsaSoftwareKey(ECDsa key, KeySpec spec) : IExportableKey
+internal sealed class EcdsaSoftwareKey(ECDsa key, KeySpec spec) : IExportableKey, IDigestSigningKey
 {
     public KeySpec Spec { get; } = spec;
 
@@ -26,13 +26,21 @@ internal sealed class EcdsaSoftwareKey(ECDsa key, KeySpec spec) : IExportableKey
 
     public byte[] Sign(ReadOnlySpan<byte> data) => key.SignData(data, Hash, DSASignatureFormat.Rfc3279DerSequence);
 
+    public HashAlgorithmName SignatureHash => Hash;
+
+    public byte[] SignDigest(ReadOnlySpan<byte> digest)
+    {
+        DigestSigning.CheckLength(digest, Hash);
+        return key.SignHash(digest, DSASignatureFormat.Rfc3279DerSequence);
+    }
+
     public byte[] ExportPkcs8() => key.ExportPkcs8PrivateKey();
 
     public void Dispose() => key.Dispose();
 }
 
 /// <summary>RSA key in process memory; signs PKCS#1 v1.5 with SHA-256 (SHA-384 for 4096-bit keys).</summary>
-internal sealed class RsaSoftwareKey(RSA key, KeySpec spec) : IExportableKey
+internal sealed class RsaSoftwareKey(RSA key, KeySpec spec) : IExportableKey, IDigestSigningKey
 {
     public KeySpec Spec { get; } = spec;
 
@@ -46,6 +54,14 @@ internal sealed class RsaSoftwareKey(RSA key, KeySpec spec) : IExportableKey
 
     public byte[] Sign(ReadOnlySpan<byte> data) =>
         key.SignData(data.ToArray(), UsesSha384 ? HashAlgorithmName.SHA384 : HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+
+    public HashAlgorithmName SignatureHash => UsesSha384 ? HashAlgorithmName.SHA384 : HashAlgorithmName.SHA256;
+
+    public byte[] SignDigest(ReadOnlySpan<byte> digest)
+    {
+        DigestSigning.CheckLength(digest, SignatureHash);
+        return key.SignHash(digest.ToArray(), SignatureHash, RSASignaturePadding.Pkcs1);
+    }
 
     public byte[] ExportPkcs8() => key.ExportPkcs8PrivateKey();
 
