@@ -161,3 +161,34 @@ public class RotationAndSigningTests
         await cli.RunOkAsync("verify", cli.PathOf("a.txt"), cli.PathOf("b.txt"), "--trust", cli.PathOf("r1", "root.pem"), "--revocation", "none", "--at", later);
     }
 }
+
+public class ImageDigestSigningTests
+{
+    [Fact]
+    public async Task SignDigest_NoRegistry_VerifyChecksDigestAndSubject()
+    {
+        using var cli = new CliSession();
+        await cli.InitAsync();
+        await cli.RunOkAsync("cert", "issue", "--home", cli.Home, "--name", "release", "--profile", "code-signing", "--out", cli.PathOf("signer"));
+        const string Digest = "sha256:4A5E1E4BAAB89F3A32518A88C31BC87F618F76673E2CC77AB2127B7AFDEDA33B";
+        var signed = await cli.RunOkAsync("sign", "--digest", Digest, "--subject", "registry.example/app", "--key", cli.PathOf("signer", "key.pem"),
+            "--cert", cli.PathOf("signer", "fullchain.pem"), "--home", cli.Home, "--out-dir", cli.PathOf("sigs"));
+        var payload = cli.PathOf("sigs", "sha256-4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b.payload.json");
+        Assert.True(File.Exists(payload + ".p7s"), signed.ToString());
+        using (var json = JsonDocument.Parse(await File.ReadAllBytesAsync(payload)))
+        {
+            Assert.Equal(Digest.ToLowerInvariant(), json.RootElement.GetProperty("critical").GetProperty("image").GetProperty("docker-manifest-digest").GetString());
+            Assert.Equal("registry.example/app", json.RootElement.GetProperty("critical").GetProperty("identity").GetProperty("docker-reference").GetString());
+        }
+
+        string[] verify = ["verify", payload, "--trust", cli.PathOf("signer", "root.pem"), "--revocation", "none"];
+        await cli.RunOkAsync([.. verify, "--digest", Digest, "--subject", "registry.example/app"]);
+        var otherImage = await cli.RunAsync([.. verify, "--digest", "sha256:" + new string('0', 64)]);
+        Assert.Equal(4, otherImage.ExitCode);
+        Assert.Contains("FAIL image", otherImage.StandardOutput, StringComparison.Ordinal);
+        var otherSubject = await cli.RunAsync([.. verify, "--digest", Digest, "--subject", "registry.example/evil"]);
+        Assert.Equal(4, otherSubject.ExitCode);
+        ErrorAssert.OneLine(await cli.RunAsync("sign", "--digest", "sha256:abc", "--key", cli.PathOf("signer", "key.pem"), "--cert", cli.PathOf("signer", "cert.pem")), 2, "--digest");
+        ErrorAssert.OneLine(await cli.RunAsync("sign", "--key", cli.PathOf("signer", "key.pem"), "--cert", cli.PathOf("signer", "cert.pem")), 2, "--digest");
+    }
+}

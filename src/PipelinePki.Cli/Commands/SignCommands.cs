@@ -20,7 +20,9 @@ internal static class SignCommands
 {
     public static Command Sign(CliApp app)
     {
-        var files = new Argument<string[]>("files") { Description = "Artifacts to sign.", Arity = ArgumentArity.OneOrMore };
+        var files = new Argument<string[]>("files") { Description = "Artifacts to sign (files or quoted globs).", Arity = ArgumentArity.ZeroOrMore };
+        var digest = new Option<string[]>("--digest") { Description = "Container image digest to sign (sha256:HEX; repeatable): writes sha256-HEX.payload.json and its signature, no registry needed.", AllowMultipleArgumentsPerToken = true };
+        var subject = new Option<string?>("--subject") { Description = "Image reference recorded with --digest (for example registry.example/app)." };
         var key = new Option<string>("--key") { Description = "Signing key (PEM/DER PKCS#8, SEC1 or PKCS#1; encrypted keys need --passphrase-env).", Required = true };
         var cert = new Option<string>("--cert") { Description = "Signing certificate (code-signing profile); a bundle's further certificates are used as the chain.", Required = true };
         var chain = new Option<string[]>("--chain") { Description = "Intermediate certificates to include.", AllowMultipleArgumentsPerToken = true };
@@ -36,7 +38,7 @@ internal static class SignCommands
         var output = CommandKit.FormatOption("text", "json");
         var command = new Command("sign", "Sign artifacts: a detached CMS signature (FILE.p7s) with the certificate path and an RFC 3161 timestamp.")
         {
-            files, key, cert, chain, passphraseEnv, format, timestamp, home, caPassphraseEnv, outDir, manifest, timeout, output,
+            files, digest, subject, key, cert, chain, passphraseEnv, format, timestamp, home, caPassphraseEnv, outDir, manifest, timeout, output,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -51,7 +53,22 @@ internal static class SignCommands
                 app.Error.WriteLine("pipeline-pki: warning: no timestamp: the signatures stop verifying when the signing certificate expires (use --timestamp local or a TSA URL).");
             }
 
-            var artifacts = ArtifactSet.Expand(parse.GetValue(files)!);
+            var artifacts = ArtifactSet.Expand(parse.GetValue(files) ?? []).ToList();
+            foreach (var imageDigest in parse.GetValue(digest) ?? [])
+            {
+                // The payload is the artifact: signing it binds the signature to exactly this image digest.
+                var payloadDirectory = parse.GetValue(outDir) ?? ".";
+                Core.IO.AtomicFile.CreatePrivateDirectory(payloadDirectory);
+                var payloadPath = Path.Combine(payloadDirectory, ImageDigestPayload.FileNameFor(imageDigest));
+                Core.IO.AtomicFile.Write(payloadPath, ImageDigestPayload.Create(imageDigest, parse.GetValue(subject)), secret: false);
+                artifacts.Add(payloadPath);
+            }
+
+            if (artifacts.Count == 0)
+            {
+                throw new UsageException("give files to sign, or --digest sha256:HEX for a container image.");
+            }
+
             var progress = new ProgressReporter(app.Error, interactive: !Console.IsErrorRedirected);
             var manifestPath = parse.GetValue(manifest);
             int? entries = null;
@@ -59,7 +76,7 @@ internal static class SignCommands
             {
                 // Re-signing a release directory must not list the previous manifest or its signature.
                 var own = new[] { Path.GetFullPath(manifestPath), Path.GetFullPath(manifestPath) + ".p7s" };
-                artifacts = artifacts.Where(a => !own.Contains(Path.GetFullPath(a))).ToList();
+                artifacts = [.. artifacts.Where(a => !own.Contains(Path.GetFullPath(a)))];
                 entries = (await ChecksumManifest.WriteAsync(manifestPath, artifacts, progress, cancellationToken)).Count;
                 artifacts = [manifestPath];
             }
@@ -88,10 +105,12 @@ internal static class SignCommands
         var identity = new Option<string?>("--identity") { Description = "Regular expression a SAN of the signer must match entirely (URI first, then email, DNS)." };
         var timeout = new Option<string>("--timeout") { Description = "Timeout for CRL and OCSP fetches.", DefaultValueFactory = _ => "10s" };
         var manifest = new Option<bool>("--manifest") { Description = "Each FILE is a signed sha256sum manifest: verify its signature, then every file it lists." };
+        var imageDigest = new Option<string?>("--digest") { Description = "Each FILE is an image signature payload (sign --digest): it must name this digest." };
+        var imageSubject = new Option<string?>("--subject") { Description = "With --digest: the image reference the payload must name." };
         var output = CommandKit.FormatOption("text", "json");
         var command = new Command("verify", "Verify artifact signatures: integrity, signature, signer path (codeSigning, revocation), timestamp, identity. Exit 0 valid, 4 not valid.")
         {
-            files, signature, trust, untrusted, crl, revocation, softFail, at, identity, timeout, manifest, output,
+            files, signature, trust, untrusted, crl, revocation, softFail, at, identity, timeout, manifest, imageDigest, imageSubject, output,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -125,6 +144,20 @@ internal static class SignCommands
                         ? new CheckResult("manifest", CheckStatus.Passed, $"all {entries.Count} listed files match")
                         : new CheckResult("manifest", CheckStatus.Failed, string.Join("; ", problems));
                     outcome = outcome with { IsValid = outcome.IsValid && problems.Count == 0, Checks = [.. outcome.Checks, check] };
+                }
+
+                if (parse.GetValue(imageDigest) is { } expectedDigest)
+                {
+                    var (named, reference) = ImageDigestPayload.Read(PkiObjectReader.ReadFile(file), file);
+                    var wanted = ImageDigestPayload.Normalize(expectedDigest);
+                    var wantedSubject = parse.GetValue(imageSubject);
+                    var problem = named != wanted ? $"the payload is for {named}, not {wanted}"
+                        : wantedSubject is not null && reference != wantedSubject ? $"the payload names {reference}, not {wantedSubject}"
+                        : null;
+                    var check = problem is null
+                        ? new CheckResult("image", CheckStatus.Passed, $"signs {named}{(reference.Length > 0 ? $" ({reference})" : string.Empty)}")
+                        : new CheckResult("image", CheckStatus.Failed, problem);
+                    outcome = outcome with { IsValid = outcome.IsValid && problem is null, Checks = [.. outcome.Checks, check] };
                 }
 
                 outcomes.Add(outcome);
