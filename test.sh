@@ -25,6 +25,13 @@ if ((${#need_apt[@]})); then
   apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 command -v dotnet >/dev/null || { log "the .NET 10 SDK is required (dotnet not on PATH)"; exit 1; }
+# Sigstore's own verifier (npm @sigstore/verify, pinned by tests/sigstore/package-lock.json) judges
+# the Sigstore bundles; the tests fail, not skip, without it.
+if [[ ! -d tests/sigstore/node_modules/@sigstore/verify ]]; then
+  command -v npm >/dev/null || { log "Node.js 20+ with npm is required (tests/sigstore)"; exit 1; }
+  log "installing tests/sigstore (npm ci)"
+  npm ci --prefix tests/sigstore --no-audit --no-fund >/dev/null
+fi
 
 # Tests must not inherit a CI identity or a CA from the machine that runs them.
 unset GITHUB_ACTIONS TF_BUILD GITLAB_CI PIPELINE_PKI_HOME PIPELINE_PKI_CA_PASSPHRASE || true
