@@ -52,6 +52,7 @@ public static class Pkcs11KeyStore
             throw new BadInputException($"{module}: PKCS#11 module not found (from {where}).");
         }
 
+        NativeLoader.EnsureRegistered();
         var factories = new Pkcs11InteropFactories();
         IPkcs11Library library;
         try
@@ -252,20 +253,17 @@ internal static class PublicKeyInfo
     {
         // PKCS#11 says CKA_EC_POINT is a DER OCTET STRING; some tokens return the bare point. Accept both.
         var point = ecPoint;
-        if (ecPoint.Length > 0 && ecPoint[0] == 0x04 && ecPoint.Length % 2 == 0)
+        try
         {
-            try
+            var inner = AsnDecoder.ReadOctetString(ecPoint, AsnEncodingRules.DER, out var consumed);
+            if (consumed == ecPoint.Length && inner.Length % 2 == 1 && inner[0] == 0x04)
             {
-                point = AsnDecoder.ReadOctetString(ecPoint, AsnEncodingRules.DER, out var consumed);
-                if (consumed != ecPoint.Length)
-                {
-                    point = ecPoint;
-                }
+                point = inner;
             }
-            catch (AsnContentException)
-            {
-                point = ecPoint;
-            }
+        }
+        catch (AsnContentException)
+        {
+            // Not DER: the bare point.
         }
 
         try
