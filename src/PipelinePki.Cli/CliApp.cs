@@ -15,7 +15,7 @@ namespace PipelinePki.Cli;
 /// The command line: parse, run one command, map failures to the exit-code table. This is the only
 /// place that knows exit-code numbers; everything below throws typed exceptions.
 /// </summary>
-public sealed class CliApp(TextWriter output, TextWriter error, Func<string, string?> getEnvironmentVariable, TimeProvider time)
+public sealed class CliApp(TextWriter output, TextWriter error, Func<string, string?> getEnvironmentVariable, TimeProvider time, Func<Stream>? openInput = null)
 {
     internal readonly Option<bool> VerboseOption = new("--verbose", "-v")
     {
@@ -38,6 +38,25 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
+        if (GitProgram.IsGitInvocation(args))
+        {
+            // Invoked by git as gpg.x509.program: gpgsm's calling convention, not ours.
+            var gitServices = new Lazy<ServiceProvider>(() => BuildServices(verbose: false));
+            lazyServices = gitServices;
+            try
+            {
+                await using var input = (openInput ?? Console.OpenStandardInput)();
+                return await GitProgram.RunAsync(this, args, input, cancellationToken);
+            }
+            finally
+            {
+                if (gitServices.IsValueCreated)
+                {
+                    await gitServices.Value.DisposeAsync();
+                }
+            }
+        }
+
         var root = BuildRootCommand();
         var parseResult = root.Parse(args);
         var verbose = parseResult.GetValue(VerboseOption);
