@@ -96,13 +96,38 @@ public class SigstoreTests
         var bundle = await fixture.SignAsync();
         var signature = (byte[])bundle.Signature.Clone();
         signature[^4] ^= 0x01;
-        var bundlePath = temp.Combine("tampered.sigstore.json");
-        await File.WriteAllBytesAsync(bundlePath, (bundle with { Signature = signature }).ToJson());
+        var keptTimestamp = temp.Combine("kept-timestamp.sigstore.json");
+        await File.WriteAllBytesAsync(keptTimestamp, (bundle with { Signature = signature }).ToJson());
+        // Timestamped afresh, so only the signature check itself can catch it.
+        var retimestamped = temp.Combine("retimestamped.sigstore.json");
+        var response = await new LocalTimestampSource(fixture.Tsa).TimestampAsync(SHA256.HashData(signature), HashAlgorithmName.SHA256, CancellationToken.None);
+        await File.WriteAllBytesAsync(retimestamped, (bundle with { Signature = signature, TimeStampResponses = [response] }).ToJson());
+
+        var imprintMismatch = await Fixture.NodeVerifyAsync(keptTimestamp, fixture.ArtifactPath, fixture.TrustedRootPath, "--san", IdentityRegex);
+        var badSignature = await Fixture.NodeVerifyAsync(retimestamped, fixture.ArtifactPath, fixture.TrustedRootPath, "--san", IdentityRegex);
+
+        Assert.Equal(1, imprintMismatch.ExitCode);
+        Assert.Contains("TIMESTAMP_ERROR", imprintMismatch.StandardError, StringComparison.Ordinal);
+        Assert.Equal(1, badSignature.ExitCode);
+        Assert.Contains("signature verification failed", badSignature.StandardError, StringComparison.Ordinal);
+    }
+
+    /// <summary>The verifier re-hashes the artifact with messageDigest.algorithm: a P-384 signature (over SHA-384) labelled SHA2_256 fails.</summary>
+    [Fact]
+    public async Task Bundle_P384SignatureLabelledSha256_SigstoreVerifierRejects()
+    {
+        using var temp = new TempDirectory();
+        await using var fixture = await Fixture.CreateAsync(temp, "ecdsa-p384");
+        var bundle = await fixture.SignAsync();
+        var bundlePath = temp.Combine("mislabelled.sigstore.json");
+        await File.WriteAllBytesAsync(
+            bundlePath,
+            (bundle with { DigestAlgorithm = HashAlgorithmName.SHA256, ArtifactDigest = fixture.Digests[HashAlgorithmName.SHA256] }).ToJson());
 
         var result = await Fixture.NodeVerifyAsync(bundlePath, fixture.ArtifactPath, fixture.TrustedRootPath, "--san", IdentityRegex);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.StartsWith("rejected:", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("signature verification failed", result.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -146,7 +171,7 @@ public class SigstoreTests
         var result = await Fixture.NodeVerifyAsync(bundlePath, fixture.ArtifactPath, other.TrustedRootPath, "--san", IdentityRegex);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.StartsWith("rejected:", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("TIMESTAMP_ERROR", result.StandardError, StringComparison.Ordinal);
     }
 
     [Theory]
