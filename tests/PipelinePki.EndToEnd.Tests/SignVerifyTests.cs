@@ -192,3 +192,50 @@ public class ImageDigestSigningTests
         ErrorAssert.OneLine(await cli.RunAsync("sign", "--key", cli.PathOf("signer", "key.pem"), "--cert", cli.PathOf("signer", "cert.pem")), 2, "--digest");
     }
 }
+
+public class SigstoreCliTests
+{
+    [Fact]
+    public async Task Sign_DefaultFormat_WritesCmsAndBundle_SigstoreVerifierAcceptsWithCaTrustedRoot()
+    {
+        using var cli = new CliSession();
+        await cli.InitAsync();
+        await cli.RunOkAsync("cert", "issue", "--home", cli.Home, "--name", "release", "--profile", "code-signing", "--key-type", "ecdsa-p256",
+            "--san", "uri:spiffe://e2e.internal/ci/release", "--out", cli.PathOf("signer"));
+        await File.WriteAllBytesAsync(cli.PathOf("app.bin"), System.Security.Cryptography.RandomNumberGenerator.GetBytes(200_000));
+        await cli.RunOkAsync("sign", cli.PathOf("app.bin"), "--key", cli.PathOf("signer", "key.pem"), "--cert", cli.PathOf("signer", "fullchain.pem"), "--home", cli.Home);
+        Assert.True(File.Exists(cli.PathOf("app.bin.p7s")));
+        Assert.True(File.Exists(cli.PathOf("app.bin.sigstore.json")));
+        await cli.RunOkAsync("ca", "trusted-root", "--home", cli.Home, "--out", cli.PathOf("trusted_root.json"));
+
+        var script = FindRepoFile("tests/sigstore/verify.mjs");
+        var accepted = await ProcessRunner.RunAsync("node", [script, cli.PathOf("app.bin.sigstore.json"), cli.PathOf("app.bin"), cli.PathOf("trusted_root.json"), "--san", "spiffe://e2e\\.internal/ci/.*"]);
+        Assert.True(accepted.ExitCode == 0, accepted.ToString());
+
+        var bytes = await File.ReadAllBytesAsync(cli.PathOf("app.bin"));
+        bytes[10] ^= 0xFF;
+        await File.WriteAllBytesAsync(cli.PathOf("app.bin"), bytes);
+        var refused = await ProcessRunner.RunAsync("node", [script, cli.PathOf("app.bin.sigstore.json"), cli.PathOf("app.bin"), cli.PathOf("trusted_root.json"), "--san", "spiffe://e2e\\.internal/ci/.*"]);
+        Assert.NotEqual(0, refused.ExitCode);
+
+        // Without a timestamp no bundle can be verified, so the default falls back to CMS and says so; asking for one is an error.
+        var noStamp = await cli.RunOkAsync("sign", cli.PathOf("app.bin"), "--key", cli.PathOf("signer", "key.pem"), "--cert", cli.PathOf("signer", "fullchain.pem"), "--timestamp", "none", "--out-dir", cli.PathOf("plain"));
+        Assert.Contains("no Sigstore bundle", noStamp.StandardError, StringComparison.Ordinal);
+        Assert.False(File.Exists(cli.PathOf("plain", "app.bin.sigstore.json")));
+        ErrorAssert.OneLine(await cli.RunAsync("sign", cli.PathOf("app.bin"), "--key", cli.PathOf("signer", "key.pem"), "--cert", cli.PathOf("signer", "fullchain.pem"), "--timestamp", "none", "--signature-format", "bundle"), 2, "timestamp");
+    }
+
+    private static string FindRepoFile(string relative)
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, relative);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException($"{relative} not found above {AppContext.BaseDirectory}");
+    }
+}

@@ -22,6 +22,7 @@ internal static class CaCommands
         ca.Subcommands.Add(Crl(app));
         ca.Subcommands.Add(Inventory(app));
         ca.Subcommands.Add(RotateIntermediate(app));
+        ca.Subcommands.Add(TrustedRoot(app));
         return ca;
     }
 
@@ -236,6 +237,31 @@ internal static class CaCommands
                 app.Output.WriteLine($"new issuing CA {info.Serial} ({info.KeyType}), valid until {info.NotAfter:u}; the previous one is in {Path.Combine(authority.Home.Directory, "archive")}.");
             }
 
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command TrustedRoot(CliApp app)
+    {
+        var home = CommandKit.HomeOption();
+        var output = new Option<string>("--out", "-o") { Description = "Where to write trusted_root.json.", Required = true };
+        var command = new Command("trusted-root", "Write a Sigstore trusted root (this CA and its timestamping authority) for Sigstore verifiers of our bundles.") { home, output };
+        command.SetAction(parse =>
+        {
+            var authority = Open(app, parse.GetValue(home), CommandKit.DefaultPassphraseVariable);
+            var paths = authority.Home;
+            if (!File.Exists(paths.TsaCertificatePath))
+            {
+                throw new BadInputException($"{paths.Directory}: this CA has no timestamping certificate; Sigstore verifiers need one.");
+            }
+
+            byte[] Der(string path) => Core.Certificates.PkiObjectReader.ReadSingleCertificate(path).GetEncoded();
+            var json = Core.Signing.Sigstore.SigstoreTrustedRoot.Write(
+                [Der(paths.IntermediateCertificatePath), Der(paths.RootCertificatePath)],
+                [Der(paths.TsaCertificatePath), Der(paths.IntermediateCertificatePath), Der(paths.RootCertificatePath)]);
+            AtomicFile.Write(parse.GetValue(output)!, json, secret: false);
+            app.Output.WriteLine($"wrote the Sigstore trusted root for {authority.Home.Config.Name} to {Path.GetFullPath(parse.GetValue(output)!)}");
             return ExitCodes.Success;
         });
         return command;

@@ -23,12 +23,13 @@ internal static class SignCommands
         var files = new Argument<string[]>("files") { Description = "Artifacts to sign (files or quoted globs).", Arity = ArgumentArity.ZeroOrMore };
         var digest = new Option<string[]>("--digest") { Description = "Container image digest to sign (sha256:HEX; repeatable): writes sha256-HEX.payload.json and its signature, no registry needed.", AllowMultipleArgumentsPerToken = true };
         var subject = new Option<string?>("--subject") { Description = "Image reference recorded with --digest (for example registry.example/app)." };
-        var key = new Option<string>("--key") { Description = "Signing key (PEM/DER PKCS#8, SEC1 or PKCS#1; encrypted keys need --passphrase-env).", Required = true };
+        var key = new Option<string>("--key") { Description = "Signing key file (PEM/DER PKCS#8, SEC1 or PKCS#1; encrypted keys need --passphrase-env).", Required = true };
         var cert = new Option<string>("--cert") { Description = "Signing certificate (code-signing profile); a bundle's further certificates are used as the chain.", Required = true };
         var chain = new Option<string[]>("--chain") { Description = "Intermediate certificates to include.", AllowMultipleArgumentsPerToken = true };
         var passphraseEnv = new Option<string?>("--passphrase-env") { Description = "Environment variable holding the key's passphrase." };
-        var format = new Option<string>("--signature-format") { Description = "cms (detached SignedData, FILE.p7s).", DefaultValueFactory = _ => "cms" };
-        format.AcceptOnlyFromAmong("cms");
+        var format = new Option<string>("--signature-format") { Description = "cms (FILE.p7s), bundle (Sigstore v0.3, FILE.sigstore.json) or both (default; cms alone when the key or a missing timestamp rules the bundle out).", DefaultValueFactory = _ => "both" };
+        format.AcceptOnlyFromAmong("cms", "bundle", "both");
+
         var timestamp = new Option<string>("--timestamp") { Description = "RFC 3161 timestamp: local (the CA at --home), an https/http TSA URL, or none. Default: local when a CA home exists, else none.", DefaultValueFactory = _ => "auto" };
         var home = CommandKit.HomeOption();
         var caPassphraseEnv = new Option<string>("--ca-passphrase-env") { Description = "Environment variable holding the local CA's passphrase (for --timestamp local).", DefaultValueFactory = _ => CommandKit.DefaultPassphraseVariable };
@@ -44,7 +45,14 @@ internal static class SignCommands
         {
             var keyPath = parse.GetValue(key)!;
             var variable = parse.GetValue(passphraseEnv);
-            using var signingKey = PrivateKeyCodec.Read(PkiObjectReader.ReadFile(keyPath), keyPath, variable is null ? () => null : CommandKit.Passphrase(app, variable).Invoke);
+            if (keyPath.StartsWith("pkcs11:", StringComparison.OrdinalIgnoreCase))
+            {
+                // PipelinePki.Hsm works (tested against SoftHSM2) but Pkcs11Interop cannot run under native AOT
+                // (it marshals structures by runtime Type): the CLI gets HSM keys with an AOT-safe binding.
+                throw new UsageException("--key pkcs11:… is not available in this build of the command line yet; use a key file.");
+            }
+
+            using ISigningKey signingKey = PrivateKeyCodec.Read(PkiObjectReader.ReadFile(keyPath), keyPath, variable is null ? () => null : CommandKit.Passphrase(app, variable).Invoke);
             var certificates = PkiObjectReader.ReadCertificates(parse.GetValue(cert)!);
             var intermediates = certificates.Skip(1).Concat((parse.GetValue(chain) ?? []).SelectMany(PkiObjectReader.ReadCertificates)).ToList();
             var source = TimestampSource(app, parse.GetValue(timestamp)!, parse.GetValue(home), parse.GetValue(caPassphraseEnv)!, Durations.Parse(parse.GetValue(timeout)!, "--timeout"));
@@ -81,8 +89,17 @@ internal static class SignCommands
                 artifacts = [manifestPath];
             }
 
+            var signatureFormat = parse.GetValue(format)!;
+            var bundle = signatureFormat is "bundle" or "both";
+            if (signatureFormat == "both" && (source is null || signingKey is not IDigestSigningKey || signingKey.Spec.Family == KeyAlgorithmFamily.Ed25519))
+            {
+                // The default asks for both; where a bundle is impossible, CMS alone is still a complete signature.
+                bundle = false;
+                app.Error.WriteLine($"pipeline-pki: warning: no Sigstore bundle ({(source is null ? "it needs a timestamp" : $"Sigstore cannot verify {signingKey.Spec.Name} signatures")}); writing CMS only.");
+            }
+
             var signed = await new ArtifactSigner(app.Services.GetRequiredService<TimeProvider>()).SignAsync(
-                new SignArtifactsRequest(artifacts, signingKey, certificates[0], intermediates, source, parse.GetValue(outDir)),
+                new SignArtifactsRequest(artifacts, signingKey, certificates[0], intermediates, source, parse.GetValue(outDir), signatureFormat != "bundle", bundle),
                 progress,
                 cancellationToken);
             CommandKit.Render(app, parse.GetValue(output), new SignOutput(signed, manifestPath is null ? null : Path.GetFullPath(manifestPath), entries), () => CliJson.Default.SignOutput, TextRender.Signed);

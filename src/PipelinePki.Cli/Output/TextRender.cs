@@ -285,7 +285,8 @@ internal static class TextRender
         foreach (var item in result.Signed)
         {
             var stamp = item.TimestampTime is { } t ? $", timestamped {t:u}" : ", no timestamp";
-            output.WriteLine($"signed {item.File} -> {item.Signature} ({item.DigestAlgorithm} {item.Digest}{stamp})");
+            var outputs = string.Join(", ", new[] { item.Signature, item.Bundle }.Where(p => p is not null));
+            output.WriteLine($"signed {item.File} -> {outputs} ({item.DigestAlgorithm} {item.Digest}{stamp})");
         }
     }
 

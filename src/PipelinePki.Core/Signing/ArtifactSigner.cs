@@ -14,14 +14,18 @@ public sealed record SignArtifactsRequest(
     X509Certificate Certificate,
     IReadOnlyList<X509Certificate> Chain,
     ITimestampSource? Timestamp,
-    string? OutputDirectory);
+    string? OutputDirectory,
+    bool Cms = true,
+    bool Bundle = false);
 
-public sealed record SignedArtifact(string File, string Signature, string DigestAlgorithm, string Digest, DateTimeOffset? TimestampTime);
+/// <summary>What <c>sign</c> wrote for one artifact: the CMS signature and/or the Sigstore bundle.</summary>
+public sealed record SignedArtifact(string File, string? Signature, string? Bundle, string DigestAlgorithm, string Digest, DateTimeOffset? TimestampTime);
 
 /// <summary>
-/// <c>sign</c> for files: one streaming pass per artifact, a detached CMS signature
-/// (<c>FILE.p7s</c>) carrying the certificate path, and an RFC 3161 timestamp over the signature
-/// so it outlives the short-lived signing certificate.
+/// <c>sign</c> for files: one streaming pass per artifact computes every digest needed, then a
+/// detached CMS signature (<c>FILE.p7s</c>, carrying the certificate path) and/or a Sigstore
+/// bundle (<c>FILE.sigstore.json</c>), each with an RFC 3161 timestamp over the signature so it
+/// outlives the short-lived signing certificate.
 /// </summary>
 public sealed class ArtifactSigner(TimeProvider time)
 {
@@ -44,33 +48,65 @@ public sealed class ArtifactSigner(TimeProvider time)
             AtomicFile.CreatePrivateDirectory(request.OutputDirectory);
         }
 
+        if (request.Bundle)
+        {
+            _ = Sigstore.SigstoreSigner.RequireSupportedKey(request.Key);
+            if (request.Timestamp is null)
+            {
+                throw new UsageException("a Sigstore bundle needs a timestamp (Sigstore validates a private CA's chain only at a timestamp): use --timestamp local or a TSA URL, or --signature-format cms.");
+            }
+        }
+
         var signer = new CmsDetachedSigner();
         var digestAlgorithm = CmsDetachedSigner.DigestFor(request.Key.Spec);
+        var hashes = new HashSet<HashAlgorithmName> { digestAlgorithm };
+        if (request.Bundle)
+        {
+            hashes.UnionWith(Sigstore.SigstoreSigner.DigestsFor(request.Key));
+        }
+
+        var certificateDer = request.Certificate.GetEncoded();
         var results = new List<SignedArtifact>();
         foreach (var file in request.Files)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var fileProgress = progress is null ? null : new Progress<long>(bytes => progress.Report((file, bytes)));
-            var digest = await ArtifactDigest.ComputeFileAsync(file, digestAlgorithm, fileProgress, cancellationToken);
+            var digests = await Sigstore.ArtifactDigests.ComputeFileAsync(file, hashes, fileProgress, cancellationToken);
+            var digest = digests[digestAlgorithm];
+            var directory = request.OutputDirectory ?? Path.GetDirectoryName(Path.GetFullPath(file))!;
             DateTimeOffset? stampedAt = null;
-            Func<byte[], CancellationToken, Task<byte[]>>? stamp = null;
-            if (request.Timestamp is { } source)
+            string? cmsPath = null;
+            string? bundlePath = null;
+            if (request.Cms)
             {
-                stamp = async (signatureValue, token) =>
+                Func<byte[], CancellationToken, Task<byte[]>>? stamp = null;
+                if (request.Timestamp is { } source)
                 {
-                    var imprint = SHA256.HashData(signatureValue);
-                    var response = await source.TimestampAsync(imprint, HashAlgorithmName.SHA256, token);
-                    stampedAt = TimestampVerifier.Verify(response, imprint, HashAlgorithmName.SHA256).GenTime;
-                    return response;
-                };
+                    stamp = async (signatureValue, token) =>
+                    {
+                        var imprint = SHA256.HashData(signatureValue);
+                        var response = await source.TimestampAsync(imprint, HashAlgorithmName.SHA256, token);
+                        stampedAt = TimestampVerifier.Verify(response, imprint, HashAlgorithmName.SHA256).GenTime;
+                        return response;
+                    };
+                }
+
+                var cms = await signer.SignAsync(
+                    new CmsSignRequest(digest, digestAlgorithm, request.Key, request.Certificate, request.Chain, time.GetUtcNow(), stamp),
+                    cancellationToken);
+                cmsPath = Path.GetFullPath(Path.Combine(directory, Path.GetFileName(file) + ".p7s"));
+                AtomicFile.Write(cmsPath, cms, secret: false);
             }
 
-            var cms = await signer.SignAsync(
-                new CmsSignRequest(digest, digestAlgorithm, request.Key, request.Certificate, request.Chain, time.GetUtcNow(), stamp),
-                cancellationToken);
-            var output = Path.Combine(request.OutputDirectory ?? Path.GetDirectoryName(Path.GetFullPath(file))!, Path.GetFileName(file) + ".p7s");
-            AtomicFile.Write(output, cms, secret: false);
-            results.Add(new SignedArtifact(Path.GetFullPath(file), Path.GetFullPath(output), digestAlgorithm.Name!, Convert.ToHexString(digest).ToLowerInvariant(), stampedAt));
+            if (request.Bundle)
+            {
+                var bundle = await Sigstore.SigstoreSigner.SignAsync(
+                    new Sigstore.SigstoreSignRequest(request.Key, digests, certificateDer, request.Timestamp!), cancellationToken);
+                bundlePath = Path.GetFullPath(Path.Combine(directory, Path.GetFileName(file) + ".sigstore.json"));
+                AtomicFile.Write(bundlePath, bundle, secret: false);
+            }
+
+            results.Add(new SignedArtifact(Path.GetFullPath(file), cmsPath, bundlePath, digestAlgorithm.Name!, Convert.ToHexString(digest).ToLowerInvariant(), stampedAt));
         }
 
         return results;
