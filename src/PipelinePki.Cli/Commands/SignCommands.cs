@@ -83,7 +83,7 @@ internal static class SignCommands
             if (manifestPath is not null)
             {
                 // Re-signing a release directory must not list the previous manifest or its signature.
-                var own = new[] { Path.GetFullPath(manifestPath), Path.GetFullPath(manifestPath) + ".p7s" };
+                var own = new[] { Path.GetFullPath(manifestPath), Path.GetFullPath(manifestPath) + ".p7s", Path.GetFullPath(manifestPath) + ".sigstore.json" };
                 artifacts = [.. artifacts.Where(a => !own.Contains(Path.GetFullPath(a)))];
                 entries = (await ChecksumManifest.WriteAsync(manifestPath, artifacts, progress, cancellationToken)).Count;
                 artifacts = [manifestPath];

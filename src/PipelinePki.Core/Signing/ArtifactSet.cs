@@ -7,6 +7,7 @@ namespace PipelinePki.Core.Signing;
 /// Turns command-line artifact arguments into files. Shells expand globs, but CI systems often
 /// pass them quoted (<c>'dist/**/*.tar.gz'</c>), so <c>*</c>, <c>?</c> and <c>**</c> are expanded
 /// here too. A pattern that matches nothing is an error: signing zero files silently is a bug.
+/// Files a glob finds that are themselves signatures (<c>.p7s</c>, <c>.sigstore.json</c>) are skipped.
 /// </summary>
 public static class ArtifactSet
 {
@@ -21,7 +22,8 @@ public static class ArtifactSet
                 continue;
             }
 
-            var matches = Glob(argument).ToList();
+            // Signatures written by an earlier run are not artifacts: a glob never picks them up.
+            var matches = Glob(argument).Where(f => !IsSignatureFile(f)).ToList();
             if (matches.Count == 0)
             {
                 throw new BadInputException($"{argument}: the pattern matches no file.");
@@ -32,6 +34,9 @@ public static class ArtifactSet
 
         return files.Distinct(StringComparer.Ordinal).ToList();
     }
+
+    public static bool IsSignatureFile(string path) =>
+        path.EndsWith(".p7s", StringComparison.Ordinal) || path.EndsWith(".sigstore.json", StringComparison.Ordinal);
 
     private static IEnumerable<string> Glob(string pattern)
     {
