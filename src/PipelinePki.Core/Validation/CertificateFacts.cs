@@ -57,7 +57,11 @@ internal static class CertificateFacts
 
     public static string Subject(X509Certificate certificate) => Certificates.CertificateDescriber.FormatName(certificate.SubjectDN);
 
-    public static bool SameCertificate(X509Certificate a, X509Certificate b) => a.GetEncoded().AsSpan().SequenceEqual(b.GetEncoded());
+    /// <summary>Byte-identical certificates. The signature is compared first: it differs for any two distinct certificates and avoids re-encoding both.</summary>
+    public static bool SameCertificate(X509Certificate a, X509Certificate b) =>
+        ReferenceEquals(a, b)
+        || (a.CertificateStructure.Signature.GetBytes().AsSpan().SequenceEqual(b.CertificateStructure.Signature.GetBytes())
+            && a.GetEncoded().AsSpan().SequenceEqual(b.GetEncoded()));
 
     public static Asn1Object? ExtensionValue(X509Certificate certificate, DerObjectIdentifier oid) =>
         certificate.CertificateStructure.TbsCertificate.Extensions?.GetExtension(oid)?.GetParsedValue();
