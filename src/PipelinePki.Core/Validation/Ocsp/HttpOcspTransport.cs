@@ -41,6 +41,10 @@ public sealed class HttpOcspTransport : IOcspTransport
         message.Content = new ByteArrayContent(request);
         message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/ocsp-request");
         message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/ocsp-response"));
+        // One request per connection: simple responders (OpenSSL's among them) close after each
+        // answer without saying so, and a pooled connection reused after that fails with a reset.
+        // Each certificate is asked once per run anyway, so keep-alive saves nothing here.
+        message.Headers.ConnectionClose = true;
         return await HttpFetch.SendAsync(httpClient, message, timeout, MaxResponseBytes, "OCSP response", cancellationToken);
     }
 }
