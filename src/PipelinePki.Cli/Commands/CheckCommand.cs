@@ -12,15 +12,12 @@ namespace PipelinePki.Cli.Commands;
 /// <summary><c>cert check</c>: the pipeline pre-flight over certificate files and live endpoints.</summary>
 internal static class CheckCommand
 {
-    /// <summary>Where Debian, Ubuntu and Alpine keep the system trust bundle; SSL_CERT_FILE overrides it.</summary>
-    private const string SystemBundle = "/etc/ssl/certs/ca-certificates.crt";
-
     public static Command Create(CliApp app)
     {
         var targets = new Argument<string[]>("targets") { Description = "Certificate files (PEM/DER, bundles) or https://host:port endpoints.", Arity = ArgumentArity.OneOrMore };
         var minRemaining = new Option<string>("--min-remaining") { Description = "Fail when anything on the path expires within this margin.", DefaultValueFactory = _ => "72h" };
         var warnRemaining = new Option<string?>("--warn-remaining") { Description = "Warn (exit 0) when anything expires within this softer margin." };
-        var trust = new Option<string[]>("--trust") { Description = "Trust anchors (default: the system bundle, $SSL_CERT_FILE or " + SystemBundle + ").", AllowMultipleArgumentsPerToken = true };
+        var trust = new Option<string[]>("--trust") { Description = "Trust anchors (default: the system bundle, $SSL_CERT_FILE or " + CommandKit.SystemTrustBundle + ").", AllowMultipleArgumentsPerToken = true };
         var untrusted = new Option<string[]>("--untrusted") { Description = "Intermediates that may help build paths.", AllowMultipleArgumentsPerToken = true };
         var crl = new Option<string[]>("--crl") { Description = "CRLs to use (others are fetched from distribution points).", AllowMultipleArgumentsPerToken = true };
         var revocation = new Option<string>("--revocation") { Description = "auto, crl, ocsp or none.", DefaultValueFactory = _ => "auto" };
@@ -34,7 +31,7 @@ internal static class CheckCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var trustFiles = parse.GetValue(trust) is { Length: > 0 } given ? given : [app.GetEnvironmentVariable("SSL_CERT_FILE") is { Length: > 0 } env ? env : SystemBundle];
+            var trustFiles = CommandKit.TrustFilesOrSystem(app, parse.GetValue(trust));
             var timeoutValue = Durations.Parse(parse.GetValue(timeout)!, "--timeout");
             var request = new PreflightRequest(
                 parse.GetValue(targets)!,

@@ -67,6 +67,10 @@ internal static class CommandKit
         }
     }
 
-    public static TimeSpan Duration(string? text, string option, TimeSpan fallback) =>
-        text is null ? fallback : Durations.Parse(text, option);
+    /// <summary>Where Debian, Ubuntu and Alpine keep the system trust bundle; SSL_CERT_FILE overrides it.</summary>
+    public const string SystemTrustBundle = "/etc/ssl/certs/ca-certificates.crt";
+
+    /// <summary>The --trust files given, else the system bundle (for live endpoints, which usually chain to public roots).</summary>
+    public static string[] TrustFilesOrSystem(CliApp app, string[]? given) =>
+        given is { Length: > 0 } ? given : [app.GetEnvironmentVariable("SSL_CERT_FILE") is { Length: > 0 } env ? env : SystemTrustBundle];
 }

@@ -70,7 +70,7 @@ internal static class MtlsCommands
                 }
             }
 
-            var trustFiles = parse.GetValue(trust) is { Length: > 0 } given ? given : [app.GetEnvironmentVariable("SSL_CERT_FILE") is { Length: > 0 } env ? env : "/etc/ssl/certs/ca-certificates.crt"];
+            var trustFiles = CommandKit.TrustFilesOrSystem(app, parse.GetValue(trust));
             var timeoutValue = Durations.Parse(parse.GetValue(timeout)!, "--timeout");
             var request = new ProbeRequest(
                 TlsEndpoint.ParseEndpoint(parse.GetValue(endpoint)!),

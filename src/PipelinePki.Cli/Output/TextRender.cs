@@ -215,13 +215,7 @@ internal static class TextRender
 
         foreach (var check in outcome.Checks)
         {
-            var mark = check.Status switch
-            {
-                PipelinePki.Core.Validation.CheckStatus.Passed => "ok  ",
-                PipelinePki.Core.Validation.CheckStatus.Failed => "FAIL",
-                PipelinePki.Core.Validation.CheckStatus.Warning => "warn",
-                _ => "skip",
-            };
+            var mark = Mark(check.Status);
             var where = check.PathIndex is { } i ? $"[{i}] " : string.Empty;
             output.WriteLine($"  {mark} {check.Check,-19} {where}{check.Detail}");
         }
@@ -297,17 +291,19 @@ internal static class TextRender
             output.WriteLine($"{(artifact.IsValid ? "VALID" : "NOT VALID")}: {artifact.File} (signed by {artifact.Signer ?? "?"}{(artifact.TimestampTime is { } t ? $", timestamped {t:u}" : string.Empty)})");
             foreach (var check in artifact.Checks)
             {
-                var mark = check.Status switch
-                {
-                    PipelinePki.Core.Validation.CheckStatus.Passed => "ok  ",
-                    PipelinePki.Core.Validation.CheckStatus.Failed => "FAIL",
-                    PipelinePki.Core.Validation.CheckStatus.Warning => "warn",
-                    _ => "skip",
-                };
+                var mark = Mark(check.Status);
                 output.WriteLine($"  {mark} {check.Check,-26} {(check.PathIndex is { } i ? $"[{i}] " : string.Empty)}{check.Detail}");
             }
         }
     }
+
+    private static string Mark(PipelinePki.Core.Validation.CheckStatus status) => status switch
+    {
+        PipelinePki.Core.Validation.CheckStatus.Passed => "ok  ",
+        PipelinePki.Core.Validation.CheckStatus.Failed => "FAIL",
+        PipelinePki.Core.Validation.CheckStatus.Warning => "warn",
+        _ => "skip",
+    };
 
     private static string Iso(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 

@@ -71,7 +71,7 @@ public sealed class ArtifactSigner(TimeProvider time)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var fileProgress = progress is null ? null : new Progress<long>(bytes => progress.Report((file, bytes)));
-            var digests = await Sigstore.ArtifactDigests.ComputeFileAsync(file, hashes, fileProgress, cancellationToken);
+            var digests = await ArtifactDigest.ComputeManyFileAsync(file, hashes, fileProgress, cancellationToken);
             var digest = digests[digestAlgorithm];
             var directory = request.OutputDirectory ?? Path.GetDirectoryName(Path.GetFullPath(file))!;
             DateTimeOffset? stampedAt = null;

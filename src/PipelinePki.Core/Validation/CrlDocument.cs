@@ -2,8 +2,6 @@ using System.Formats.Asn1;
 using System.Security.Cryptography;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.X509;
-using Org.BouncyCastle.Crypto;
-using Org.BouncyCastle.Security;
 
 namespace PipelinePki.Core.Validation;
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 using PipelinePki.Core.Authorities;
 using PipelinePki.Core.Certificates;
 using PipelinePki.Core.Keys;
+using PipelinePki.Core.Signing;
 using PipelinePki.Core.Signing.Sigstore;
 using PipelinePki.Core.Signing.Timestamping;
 using PipelinePki.TestKit;
@@ -260,7 +261,7 @@ public class SigstoreTests
         await File.WriteAllBytesAsync(path, content);
         var reports = new List<long>();
 
-        var digests = await ArtifactDigests.ComputeFileAsync(
+        var digests = await ArtifactDigest.ComputeManyFileAsync(
             path, [HashAlgorithmName.SHA256, HashAlgorithmName.SHA384], new SyncProgress(reports), CancellationToken.None);
 
         Assert.Equal(SHA256.HashData(content), digests[HashAlgorithmName.SHA256]);
@@ -275,7 +276,7 @@ public class SigstoreTests
         var path = temp.Combine("absent.bin");
 
         var error = await Assert.ThrowsAsync<BadInputException>(
-            () => ArtifactDigests.ComputeFileAsync(path, [HashAlgorithmName.SHA256], null, CancellationToken.None));
+            () => ArtifactDigest.ComputeManyFileAsync(path, [HashAlgorithmName.SHA256], null, CancellationToken.None));
 
         Assert.Contains(path, error.Message, StringComparison.Ordinal);
     }
@@ -412,7 +413,7 @@ public class SigstoreTests
             new Random(42).NextBytes(artifact);
             var artifactPath = temp.Combine("artifact.bin");
             await File.WriteAllBytesAsync(artifactPath, artifact);
-            var digests = await ArtifactDigests.ComputeFileAsync(
+            var digests = await ArtifactDigest.ComputeManyFileAsync(
                 artifactPath, [HashAlgorithmName.SHA256, HashAlgorithmName.SHA384], null, CancellationToken.None);
             var fixture = new Fixture(temp, issued, tsa, artifactPath, digests);
 

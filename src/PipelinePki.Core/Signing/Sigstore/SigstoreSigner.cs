@@ -7,7 +7,7 @@ using PipelinePki.Core.Signing.Timestamping;
 namespace PipelinePki.Core.Signing.Sigstore;
 
 /// <param name="Key">The signing key; it must be an ECDSA or RSA PKCS#1 v1.5 key (<see cref="SigstoreSigner.RequireSupportedKey"/>).</param>
-/// <param name="ArtifactDigests">Digests of the artifact, at least under <see cref="SigstoreSigner.DigestsFor"/> (compute them in one read with <see cref="ArtifactDigests.ComputeFileAsync"/>).</param>
+/// <param name="ArtifactDigests">Digests of the artifact, at least under <see cref="SigstoreSigner.DigestsFor"/> (compute them in one read with <see cref="ArtifactDigest.ComputeManyFileAsync"/>).</param>
 /// <param name="Certificate">DER of the leaf certificate for <paramref name="Key"/>.</param>
 /// <param name="Timestamps">The RFC 3161 TSA; Sigstore needs a timestamp to validate a private CA's chain at all.</param>
 public sealed record SigstoreSignRequest(
