@@ -205,7 +205,7 @@ public class SigstoreTests
 
         var error = await Assert.ThrowsAsync<UsageException>(() => fixture.SignAsync());
 
-        Assert.Contains("--format cms", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--signature-format cms", error.Message, StringComparison.Ordinal);
         Assert.Contains("ed25519", error.Message, StringComparison.Ordinal);
         Assert.IsNotAssignableFrom<IDigestSigningKey>(fixture.Issued.PrivateKey);
     }
@@ -217,7 +217,7 @@ public class SigstoreTests
 
         var error = Assert.Throws<UsageException>(() => SigstoreSigner.RequireSupportedKey(key));
 
-        Assert.Contains("--format cms", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--signature-format cms", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -35,7 +35,7 @@ public static class SigstoreSigner
         if (key is not IDigestSigningKey digestKey || key.Spec.Family == KeyAlgorithmFamily.Ed25519 || IsRsaPss(key))
         {
             throw new UsageException(
-                $"Sigstore bundles cannot carry {key.Spec.Name} signatures (Sigstore verifies ECDSA and RSA PKCS#1 v1.5 only); use --format cms, or an ECDSA or RSA key.");
+                $"Sigstore bundles cannot carry {key.Spec.Name} signatures (Sigstore verifies ECDSA and RSA PKCS#1 v1.5 only); use --signature-format cms, or an ECDSA or RSA key.");
         }
 
         return digestKey;
