@@ -37,6 +37,21 @@ public sealed class HttpOcspTransport : IOcspTransport
     {
         ArgumentNullException.ThrowIfNull(responder);
         ArgumentNullException.ThrowIfNull(request);
+        try
+        {
+            return await SendOnceAsync(responder, request, cancellationToken);
+        }
+        catch (HttpRequestException e) when (IsConnectionDropped(e))
+        {
+            // A responder that drops the connection mid-exchange (seen with OpenSSL's own under load)
+            // gets one more try: an OCSP query is safe to repeat, and a second reset is reported as is.
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+            return await SendOnceAsync(responder, request, cancellationToken);
+        }
+    }
+
+    private async Task<byte[]> SendOnceAsync(Uri responder, byte[] request, CancellationToken cancellationToken)
+    {
         using var message = new HttpRequestMessage(HttpMethod.Post, responder);
         message.Content = new ByteArrayContent(request);
         message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/ocsp-request");
@@ -47,4 +62,9 @@ public sealed class HttpOcspTransport : IOcspTransport
         message.Headers.ConnectionClose = true;
         return await HttpFetch.SendAsync(httpClient, message, timeout, MaxResponseBytes, "OCSP response", cancellationToken);
     }
+
+    private static bool IsConnectionDropped(HttpRequestException e) =>
+        e.HttpRequestError is HttpRequestError.ResponseEnded
+        || e.InnerException is IOException { InnerException: System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionReset } }
+        || e.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionReset };
 }
