@@ -21,6 +21,8 @@ dpkg -s zlib1g-dev >/dev/null 2>&1 || need_apt+=(zlib1g-dev)
 # SoftHSM2 is the PKCS#11 token for the HSM tests; OpenSC's pkcs11-tool makes keys inside it.
 { command -v softhsm2-util >/dev/null && [[ -f /usr/lib/softhsm/libsofthsm2.so ]]; } || need_apt+=(softhsm2)
 command -v pkcs11-tool >/dev/null || need_apt+=(opensc)
+# p11-kit's pkcs11.h: the ABI test compiles it with gcc to pin our PKCS#11 struct layout.
+[[ -f /usr/include/p11-kit-1/p11-kit/pkcs11.h ]] || need_apt+=(libp11-kit-dev)
 if ((${#need_apt[@]})); then
   log "installing: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

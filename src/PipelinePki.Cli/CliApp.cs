@@ -132,6 +132,8 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
             logging.AddProvider(new StderrLoggerProvider(error, verbose ? LogLevel.Debug : LogLevel.Warning));
         });
         services.AddSingleton(new CiEnvironment(getEnvironmentVariable));
+        // CA and signing keys on PKCS#11 tokens (pkcs11: URIs); the PIN is read from this run's environment.
+        services.AddSingleton<Core.Keys.IExternalKeyProvider>(new Hsm.Pkcs11KeyProvider(getEnvironmentVariable));
         services.AddSingleton<LocalCaInitializer>();
         services.AddSingleton<LocalAuthorityFactory>();
         services.AddSingleton<Quickstart>();

@@ -1,10 +1,10 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Time.Testing;
-using Net.Pkcs11Interop.Common;
 using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Pkcs;
 using PipelinePki.Core;
 using PipelinePki.Core.Authorities;
+using PipelinePki.Hsm.Interop;
 using PipelinePki.TestKit;
 
 namespace PipelinePki.Hsm.Tests;
@@ -97,6 +97,7 @@ public sealed class Pkcs11SigningKeyTests(SoftHsmFixture fixture)
         var e = Assert.Throws<BadInputException>(() => fixture.Open(fixture.Uri("p256"), WrongPin));
 
         Assert.Contains("PIN rejected by the token (CKR_PIN_INCORRECT)", e.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"pkcs11:token={fixture.Hsm.TokenLabel};object=p256", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(WrongPin, e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(fixture.Hsm.UserPin, e.Message, StringComparison.Ordinal);
     }
@@ -161,17 +162,17 @@ public sealed class Pkcs11SigningKeyTests(SoftHsmFixture fixture)
     }
 
     [Theory]
-    [InlineData("p256", CKA.CKA_VALUE)]
-    [InlineData("rsa3072", CKA.CKA_PRIVATE_EXPONENT)]
-    public void PrivateKey_OnToken_NotExtractableAndItsValueCannotBeRead(string label, CKA secret)
+    [InlineData("p256", Cka.Value)]
+    [InlineData("rsa3072", Cka.PrivateExponent)]
+    public void PrivateKey_OnToken_NotExtractableAndItsValueCannotBeRead(string label, ulong secret)
     {
         using var key = fixture.Open(fixture.Uri(label));
 
-        var attributes = key.ReadPrivateKeyAttributes([CKA.CKA_EXTRACTABLE, CKA.CKA_SENSITIVE, secret]);
+        var attributes = key.ReadPrivateKeyAttributes(Cka.Extractable, Cka.Sensitive, secret);
 
-        Assert.False(attributes[0].GetValueAsBool(), "CKA_EXTRACTABLE is true");
-        Assert.True(attributes[1].GetValueAsBool(), "CKA_SENSITIVE is false");
-        Assert.True(attributes[2].CannotBeRead, $"{secret} was readable");
+        Assert.Equal([0], attributes[0]);
+        Assert.Equal([1], attributes[1]);
+        Assert.Null(attributes[2]);
     }
 
     [Theory]

@@ -36,14 +36,15 @@ public sealed class SoftHsm : IDisposable
     public IReadOnlyDictionary<string, string?> Environment => new Dictionary<string, string?> { ["SOFTHSM2_CONF"] = ConfigPath };
 
     /// <summary>Creates the config, points this process at it and initialises a token. Fails loudly when SoftHSM2 or OpenSC is missing.</summary>
-    public static async Task<SoftHsm> CreateAsync(string tokenLabel = "pipeline-pki-test")
+    /// <param name="userPin">The user PIN; a random one when null (tests that search output for the PIN pass a distinctive one).</param>
+    public static async Task<SoftHsm> CreateAsync(string tokenLabel = "pipeline-pki-test", string? userPin = null)
     {
         if (!File.Exists(ModulePath))
         {
             throw new InvalidOperationException($"{ModulePath} is missing: install softhsm2 and opensc (test.sh does: apt-get install softhsm2 opensc).");
         }
 
-        var userPin = Random.Shared.Next(100_000, 999_999).ToString(CultureInfo.InvariantCulture);
+        userPin ??= Random.Shared.Next(100_000, 999_999).ToString(CultureInfo.InvariantCulture);
         var hsm = new SoftHsm(tokenLabel, userPin, "so-" + userPin);
         var tokens = hsm.directory.Combine("tokens");
         System.IO.Directory.CreateDirectory(tokens);

@@ -43,11 +43,15 @@ internal static class CaCommands
         var ocspUrl = new Option<string?>("--ocsp-url") { Description = "AIA OCSP responder URL written into leaves." };
         var passphraseEnv = CommandKit.PassphraseEnvOption();
         var noPassphrase = new Option<bool>("--no-passphrase") { Description = "Write the CA keys unencrypted (warns; for throwaway CAs only)." };
+        var pkcs11Root = Pkcs11Options.Uri("--pkcs11-root", "Keep the root key on a PKCS#11 token: a pkcs11: URI naming it by object= and/or id= (generated there, non-extractable, when absent).");
+        var pkcs11Intermediate = Pkcs11Options.Uri("--pkcs11-intermediate", "Keep the intermediate key on a PKCS#11 token (as --pkcs11-root).");
+        var module = Pkcs11Options.Module();
+        var pinEnv = Pkcs11Options.PinEnv();
         var format = CommandKit.FormatOption("text", "json");
         var command = new Command("init", "Create an offline root and an issuing intermediate.")
         {
             home, name, keyType, rootKeyType, intermediateKeyType, rootTtl, intermediateTtl, permittedDns, permittedUri,
-            crlUrl, rootCrlUrl, issuerUrl, ocspUrl, passphraseEnv, noPassphrase, format,
+            crlUrl, rootCrlUrl, issuerUrl, ocspUrl, passphraseEnv, noPassphrase, pkcs11Root, pkcs11Intermediate, module, pinEnv, format,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -66,7 +70,8 @@ internal static class CaCommands
                 Url(parse.GetValue(crlUrl), "--crl-url"),
                 Url(parse.GetValue(rootCrlUrl), "--root-crl-url"),
                 Url(parse.GetValue(issuerUrl), "--issuer-url"),
-                Url(parse.GetValue(ocspUrl), "--ocsp-url"));
+                Url(parse.GetValue(ocspUrl), "--ocsp-url"),
+                ExternalKeys(app, parse, parse.GetValue(pkcs11Root), parse.GetValue(pkcs11Intermediate), module, pinEnv));
             var passphrase = CommandKit.Passphrase(app, parse.GetValue(passphraseEnv)!);
             var result = await app.Services.GetRequiredService<LocalCaInitializer>().InitializeAsync(request, passphrase, cancellationToken);
             CommandKit.Render(app, parse.GetValue(format), result, () => CliJson.Default.CaInitResult, TextRender.CaInit);
@@ -214,10 +219,13 @@ internal static class CaCommands
         var ttl = new Option<string>("--ttl") { Description = "Validity of the new intermediate.", DefaultValueFactory = _ => "1y" };
         var keyType = new Option<string?>("--key-type") { Description = "Key type of the new intermediate (default: the current one's)." };
         var passphraseEnv = CommandKit.PassphraseEnvOption();
+        var pkcs11Intermediate = Pkcs11Options.Uri("--pkcs11-intermediate", "Put the new intermediate key on a PKCS#11 token: a pkcs11: URI with a new object= label (generated there when absent); required when the current one is on a token.");
+        var module = Pkcs11Options.Module();
+        var pinEnv = new Option<string?>("--pin-env") { Description = "Name of the environment variable holding the token's user PIN (default: the one ca init recorded)." };
         var format = CommandKit.FormatOption("text", "json");
         var command = new Command("rotate-intermediate", "Replace the issuing CA with a new key and certificate signed by the root (needs the root key).")
         {
-            home, ttl, keyType, passphraseEnv, format,
+            home, ttl, keyType, passphraseEnv, pkcs11Intermediate, module, pinEnv, format,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -226,7 +234,10 @@ internal static class CaCommands
                 new RotateIntermediateRequest(
                     Durations.Parse(parse.GetValue(ttl)!, "--ttl"),
                     parse.GetValue(keyType) is { } k ? KeySpec.Parse(k) : null,
-                    CommandKit.Requester(app, parse)),
+                    CommandKit.Requester(app, parse),
+                    parse.GetValue(pkcs11Intermediate),
+                    Pkcs11Options.ResolveModule(app, parse, module),
+                    parse.GetValue(pinEnv)),
                 cancellationToken);
             if (parse.GetValue(format) == "json")
             {
@@ -269,6 +280,21 @@ internal static class CaCommands
 
     private static LocalAuthority Open(CliApp app, string? home, string passphraseVariable) =>
         app.Services.GetRequiredService<LocalAuthorityFactory>().Open(CommandKit.ResolveHome(app, home), CommandKit.Passphrase(app, passphraseVariable));
+
+    private static ExternalCaKeys? ExternalKeys(CliApp app, ParseResult parse, string? root, string? intermediate, Option<string?> module, Option<string> pinEnv)
+    {
+        foreach (var (uri, option) in new[] { (root, "--pkcs11-root"), (intermediate, "--pkcs11-intermediate") })
+        {
+            if (uri is not null && !Pkcs11Options.IsPkcs11(uri))
+            {
+                throw new UsageException($"{option}: expected a pkcs11: URI (RFC 7512), for example 'pkcs11:token=CI;object=ca-root'.");
+            }
+        }
+
+        return root is null && intermediate is null
+            ? null
+            : new ExternalCaKeys(root, intermediate, Pkcs11Options.ResolveModule(app, parse, module), parse.GetValue(pinEnv)!);
+    }
 
     private static string? Url(string? value, string option)
     {

@@ -23,7 +23,9 @@ internal static class SignCommands
         var files = new Argument<string[]>("files") { Description = "Artifacts to sign (files or quoted globs).", Arity = ArgumentArity.ZeroOrMore };
         var digest = new Option<string[]>("--digest") { Description = "Container image digest to sign (sha256:HEX; repeatable): writes sha256-HEX.payload.json and its signature, no registry needed.", AllowMultipleArgumentsPerToken = true };
         var subject = new Option<string?>("--subject") { Description = "Image reference recorded with --digest (for example registry.example/app)." };
-        var key = new Option<string>("--key") { Description = "Signing key file (PEM/DER PKCS#8, SEC1 or PKCS#1; encrypted keys need --passphrase-env).", Required = true };
+        var key = new Option<string>("--key") { Description = "Signing key: a file (PEM/DER PKCS#8, SEC1 or PKCS#1; encrypted keys need --passphrase-env) or a pkcs11: URI (RFC 7512; with --module and --pin-env; the key never leaves the token).", Required = true };
+        var module = Pkcs11Options.Module();
+        var pinEnv = Pkcs11Options.PinEnv();
         var cert = new Option<string>("--cert") { Description = "Signing certificate (code-signing profile); a bundle's further certificates are used as the chain.", Required = true };
         var chain = new Option<string[]>("--chain") { Description = "Intermediate certificates to include.", AllowMultipleArgumentsPerToken = true };
         var passphraseEnv = new Option<string?>("--passphrase-env") { Description = "Environment variable holding the key's passphrase." };
@@ -39,20 +41,15 @@ internal static class SignCommands
         var output = CommandKit.FormatOption("text", "json");
         var command = new Command("sign", "Sign artifacts: a detached CMS signature (FILE.p7s) with the certificate path and an RFC 3161 timestamp.")
         {
-            files, digest, subject, key, cert, chain, passphraseEnv, format, timestamp, home, caPassphraseEnv, outDir, manifest, timeout, output,
+            files, digest, subject, key, cert, chain, passphraseEnv, module, pinEnv, format, timestamp, home, caPassphraseEnv, outDir, manifest, timeout, output,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var keyPath = parse.GetValue(key)!;
             var variable = parse.GetValue(passphraseEnv);
-            if (keyPath.StartsWith("pkcs11:", StringComparison.OrdinalIgnoreCase))
-            {
-                // PipelinePki.Hsm works (tested against SoftHSM2) but Pkcs11Interop cannot run under native AOT
-                // (it marshals structures by runtime Type): the CLI gets HSM keys with an AOT-safe binding.
-                throw new UsageException("--key pkcs11:… is not available in this build of the command line yet; use a key file.");
-            }
-
-            using ISigningKey signingKey = PrivateKeyCodec.Read(PkiObjectReader.ReadFile(keyPath), keyPath, variable is null ? () => null : CommandKit.Passphrase(app, variable).Invoke);
+            using ISigningKey signingKey = Pkcs11Options.IsPkcs11(keyPath)
+                ? ExternalKeyProviders.For(app.Services.GetService<IExternalKeyProvider>(), keyPath, "--key").Open(Pkcs11Options.Reference(app, parse, keyPath, module, pinEnv))
+                : PrivateKeyCodec.Read(PkiObjectReader.ReadFile(keyPath), keyPath, variable is null ? () => null : CommandKit.Passphrase(app, variable).Invoke);
             var certificates = PkiObjectReader.ReadCertificates(parse.GetValue(cert)!);
             var intermediates = certificates.Skip(1).Concat((parse.GetValue(chain) ?? []).SelectMany(PkiObjectReader.ReadCertificates)).ToList();
             var source = TimestampSource(app, parse.GetValue(timestamp)!, parse.GetValue(home), parse.GetValue(caPassphraseEnv)!, Durations.Parse(parse.GetValue(timeout)!, "--timeout"));

@@ -14,17 +14,30 @@ internal static class TextRender
         output.WriteLine($"created a two-tier CA in {result.Home}");
         Certificate(output, "root", result.Root);
         Certificate(output, "intermediate", result.Intermediate);
-        output.WriteLine($"  keys: {(result.KeysEncrypted ? "encrypted at rest (PKCS#8, AES-256-CBC, PBKDF2-SHA256)" : "NOT encrypted (--no-passphrase)")}, mode 0600");
-        output.WriteLine("  keep root.key.pem offline: issuing needs only the intermediate.");
+        if (result.RootKeyOnToken is { } rootKey)
+        {
+            output.WriteLine($"  root key: on the PKCS#11 token, {rootKey} ({(result.RootKeyGenerated ? "generated there, non-extractable" : "existing key")})");
+        }
+
+        if (result.IntermediateKeyOnToken is { } intermediateKey)
+        {
+            output.WriteLine($"  intermediate key: on the PKCS#11 token, {intermediateKey} ({(result.IntermediateKeyGenerated ? "generated there, non-extractable" : "existing key")})");
+        }
+
+        output.WriteLine($"  key files: {(result.KeysEncrypted ? "encrypted at rest (PKCS#8, AES-256-CBC, PBKDF2-SHA256)" : "NOT encrypted (--no-passphrase)")}, mode 0600");
+        if (result.RootKeyOnToken is null)
+        {
+            output.WriteLine("  keep root.key.pem offline: issuing needs only the intermediate.");
+        }
     }
 
     public static void CaStatus(TextWriter output, CaStatus status)
     {
         output.WriteLine($"CA {status.Name} in {status.Home}");
         Certificate(output, "root", status.Root);
-        output.WriteLine($"    key: {status.RootKey.Path} ({(status.RootKey.Encrypted ? "encrypted" : "unencrypted")})");
+        output.WriteLine($"    key: {status.RootKey.Path} ({(status.RootKey.OnToken ? "on a PKCS#11 token" : status.RootKey.Encrypted ? "encrypted" : "unencrypted")})");
         Certificate(output, "intermediate", status.Intermediate);
-        output.WriteLine($"    key: {status.IntermediateKey.Path} ({(status.IntermediateKey.Encrypted ? "encrypted" : "unencrypted")})");
+        output.WriteLine($"    key: {status.IntermediateKey.Path} ({(status.IntermediateKey.OnToken ? "on a PKCS#11 token" : status.IntermediateKey.Encrypted ? "encrypted" : "unencrypted")})");
         var c = status.Certificates;
         output.WriteLine($"  certificates: {c.Total} issued, {c.Valid} valid, {c.Revoked} revoked, {c.Expired} expired");
         foreach (var crl in status.Crls)

@@ -8,6 +8,12 @@ namespace PipelinePki.Core.Authorities;
 /// <summary>Gives a passphrase when one is needed, or null when none was provided. Called lazily so unencrypted keys never ask.</summary>
 public delegate ReadOnlyMemory<char>? PassphraseProvider();
 
+/// <summary>
+/// CA keys that live on a token (HSM) instead of in files: each URI names an existing key, or one
+/// <c>ca init</c> generates there. The PIN is read from the named environment variable, never recorded.
+/// </summary>
+public sealed record ExternalCaKeys(string? RootKeyUri, string? IntermediateKeyUri, string? ModulePath, string PinEnvironmentVariable);
+
 /// <summary>A PKCS#10 request given by the caller; the private key stays wherever the caller keeps it.</summary>
 public sealed record CertificationRequestInput(byte[] Content, string Source);
 

@@ -13,7 +13,8 @@ using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
 
 namespace PipelinePki.Core.Authorities;
 
-public sealed record KeyLocation(string Path, bool Encrypted);
+/// <param name="Path">The key file, or the key's pkcs11: URI (without secrets) when <paramref name="OnToken"/>.</param>
+public sealed record KeyLocation(string Path, bool Encrypted, bool OnToken = false);
 
 public sealed record InventoryCounts(int Total, int Valid, int Revoked, int Expired);
 
@@ -30,13 +31,19 @@ public sealed record CaStatus(
     IReadOnlyList<CrlFreshness> Crls,
     IReadOnlyList<string> Warnings);
 
-public sealed record RotateIntermediateRequest(TimeSpan Lifetime, KeySpec? KeySpec, Requester Requester);
+/// <param name="IntermediateKeyUri">A token key for the new intermediate (opened, or generated there); null for a new key file.</param>
+/// <param name="ModulePath">The token's module, when ca.json does not record one yet.</param>
+/// <param name="PinEnvironmentVariable">The PIN's variable, when ca.json does not record one yet.</param>
+public sealed record RotateIntermediateRequest(
+    TimeSpan Lifetime, KeySpec? KeySpec, Requester Requester, string? IntermediateKeyUri = null, string? ModulePath = null, string? PinEnvironmentVariable = null);
 
 /// <summary>
 /// The embedded two-tier CA. Issuance uses the intermediate key alone; the root key is read only
-/// to rotate the intermediate and to sign the root's own CRL.
+/// to rotate the intermediate and to sign the root's own CRL. Either key may live on a PKCS#11
+/// token (ca.json records its URI); <paramref name="externalKeys"/> opens those.
 /// </summary>
-public sealed class LocalAuthority(LocalCaHome home, PassphraseProvider passphrase, TimeProvider time, ILogger<LocalAuthority> logger)
+public sealed class LocalAuthority(
+    LocalCaHome home, PassphraseProvider passphrase, TimeProvider time, ILogger<LocalAuthority> logger, IExternalKeyProvider? externalKeys = null)
     : ICertificateSource, ICertificateRevoker, ICrlPublisher
 {
     /// <summary>How far notBefore is back-dated, for relying parties whose clocks run a little slow.</summary>
@@ -125,7 +132,7 @@ public sealed class LocalAuthority(LocalCaHome home, PassphraseProvider passphra
 
         try
         {
-            using var issuerKey = LoadKey(home.IntermediateKeyPath);
+            using var issuerKey = LoadCaKey(root: false);
             var urls = new PublicationUrls(home.Config.CrlUrl, home.Config.IssuerUrl, home.Config.OcspUrl);
             using var inventory = InventoryStore.Open(home.InventoryPath);
             for (var attempt = 0; attempt < SerialAttempts; attempt++)
@@ -170,10 +177,9 @@ public sealed class LocalAuthority(LocalCaHome home, PassphraseProvider passphra
     {
         cancellationToken.ThrowIfCancellationRequested();
         var issuerPath = request.Issuer == CrlIssuer.Root ? home.RootCertificatePath : home.IntermediateCertificatePath;
-        var keyPath = request.Issuer == CrlIssuer.Root ? home.RootKeyPath : home.IntermediateKeyPath;
         var issuer = LoadCertificate(issuerPath);
         var issuerKeyId = KeyIdOf(issuer);
-        using var key = LoadKey(keyPath);
+        using var key = LoadCaKey(root: request.Issuer == CrlIssuer.Root);
         using var inventory = InventoryStore.Open(home.InventoryPath);
         var now = time.GetUtcNow();
         var thisUpdate = now;
@@ -224,14 +230,35 @@ public sealed class LocalAuthority(LocalCaHome home, PassphraseProvider passphra
 
         var old = LoadCertificate(home.IntermediateCertificatePath);
         var spec = request.KeySpec ?? KeySpec.Parse(home.Config.IntermediateKeyType);
-        using var rootKey = LoadKey(home.RootKeyPath);
+        var oldKeyUri = home.Config.IntermediateKeyUri;
+        var newKeyUri = request.IntermediateKeyUri;
+        if (oldKeyUri is not null && newKeyUri is null)
+        {
+            throw new UsageException($"--pkcs11-intermediate: the current intermediate key is on a PKCS#11 token ({ExternalKeyProviders.For(externalKeys, oldKeyUri, "ca.json").Describe(oldKeyUri)}); name the token key for the new one, with a new object= label.");
+        }
+
+        if (newKeyUri is not null && (newKeyUri == oldKeyUri || newKeyUri == home.Config.RootKeyUri))
+        {
+            throw new UsageException("--pkcs11-intermediate: rotation needs a new key; give a URI with a new object= label (it is generated on the token when absent).");
+        }
+
+        var newReference = newKeyUri is null ? null : new ExternalKeyReference(
+            newKeyUri,
+            request.ModulePath ?? home.Config.Pkcs11Module,
+            request.PinEnvironmentVariable ?? home.Config.Pkcs11PinEnv ?? LocalCaConfig.DefaultPinVariable);
+
+        // The root is opened first and disposed last: it owns the token module's initialisation.
+        using var rootKey = LoadCaKey(root: true);
         ReadOnlyMemory<char>? secret = null;
         if (home.Config.KeysEncrypted)
         {
             secret = passphrase() ?? throw new UsageException("the CA keys are encrypted: set the passphrase environment variable (--passphrase-env).");
         }
 
-        using var newKey = KeyGenerator.Generate(spec);
+        using var newKey = newKeyUri is null
+            ? KeyGenerator.Generate(spec)
+            : ExternalKeyProviders.For(externalKeys, newKeyUri, "--pkcs11-intermediate").OpenOrGenerate(newReference!, spec).Key;
+        spec = newKey.Spec;
         var generation = home.Config.IntermediateGeneration + 1;
         var intermediate = CertificateFactory.CreateIntermediate(
             rootKey, root, newKey.SubjectPublicKeyInfo, old.SubjectDN, now - ClockSkewAllowance, now + request.Lifetime,
@@ -239,9 +266,27 @@ public sealed class LocalAuthority(LocalCaHome home, PassphraseProvider passphra
 
         AtomicFile.CreatePrivateDirectory(home.ArchiveDirectory);
         var oldSerial = CertificateDescriber.FormatSerial(old.SerialNumber);
-        File.Copy(home.IntermediateKeyPath, Path.Combine(home.ArchiveDirectory, $"intermediate-{oldSerial}.key.pem"), overwrite: true);
+        if (oldKeyUri is null)
+        {
+            File.Copy(home.IntermediateKeyPath, Path.Combine(home.ArchiveDirectory, $"intermediate-{oldSerial}.key.pem"), overwrite: true);
+        }
+        else
+        {
+            // The old key stays on the token; the archive records where (a URI, nothing secret).
+            AtomicFile.WriteText(Path.Combine(home.ArchiveDirectory, $"intermediate-{oldSerial}.key.uri"), oldKeyUri + "\n", secret: false);
+        }
+
         File.Copy(home.IntermediateCertificatePath, Path.Combine(home.ArchiveDirectory, $"intermediate-{oldSerial}.pem"), overwrite: true);
-        AtomicFile.WriteText(home.IntermediateKeyPath, LocalCaInitializer.EncodeKey(newKey, secret), secret: true);
+        if (newKey is IExportableKey newFileKey)
+        {
+            AtomicFile.WriteText(home.IntermediateKeyPath, LocalCaInitializer.EncodeKey(newFileKey, secret), secret: true);
+        }
+        else if (File.Exists(home.IntermediateKeyPath))
+        {
+            // Archived above; a key file beside a token-held intermediate would only mislead.
+            File.Delete(home.IntermediateKeyPath);
+        }
+
         AtomicFile.WriteText(home.IntermediateCertificatePath, Pem.Encode("CERTIFICATE", intermediate.GetEncoded()), secret: false);
         if (File.Exists(home.TsaCertificatePath))
         {
@@ -256,7 +301,14 @@ public sealed class LocalAuthority(LocalCaHome home, PassphraseProvider passphra
             AtomicFile.WriteText(home.TsaCertificatePath, Pem.Encode("CERTIFICATE", tsa.GetEncoded()), secret: false);
         }
 
-        home.WithConfig(home.Config with { IntermediateGeneration = generation, IntermediateKeyType = spec.Name });
+        home.WithConfig(home.Config with
+        {
+            IntermediateGeneration = generation,
+            IntermediateKeyType = spec.Name,
+            IntermediateKeyUri = newKeyUri,
+            Pkcs11Module = newReference?.ModulePath ?? home.Config.Pkcs11Module,
+            Pkcs11PinEnv = newReference?.PinEnvironmentVariable ?? home.Config.Pkcs11PinEnv,
+        });
         using (var inventory = InventoryStore.Open(home.InventoryPath))
         {
             inventory.TryAdd(RecordFor(intermediate, root, "intermediate-ca", spec.Name, Name, request.Requester, now));
@@ -328,8 +380,8 @@ public sealed class LocalAuthority(LocalCaHome home, PassphraseProvider passphra
             home.Config.Name,
             rootInfo,
             intermediateInfo,
-            new KeyLocation(home.RootKeyPath, home.Config.KeysEncrypted),
-            new KeyLocation(home.IntermediateKeyPath, home.Config.KeysEncrypted),
+            LocationOf(home.Config.RootKeyUri, home.RootKeyPath),
+            LocationOf(home.Config.IntermediateKeyUri, home.IntermediateKeyPath),
             counts,
             crls,
             warnings);
@@ -382,6 +434,21 @@ public sealed class LocalAuthority(LocalCaHome home, PassphraseProvider passphra
     }
 
     private static BcCertificate LoadCertificate(string path) => PkiObjectReader.ReadSingleCertificate(path);
+
+    /// <summary>The root's or the intermediate's key: from its file, or opened on the token ca.json names.</summary>
+    private ISigningKey LoadCaKey(bool root)
+    {
+        var uri = root ? home.Config.RootKeyUri : home.Config.IntermediateKeyUri;
+        return uri is null
+            ? LoadKey(root ? home.RootKeyPath : home.IntermediateKeyPath)
+            : ExternalKeyProviders.For(externalKeys, uri, LocalCaHome.ConfigPath(home.Directory)).Open(ExternalKeyFor(uri));
+    }
+
+    private ExternalKeyReference ExternalKeyFor(string uri) => home.Config.ExternalKey(uri);
+
+    private KeyLocation LocationOf(string? uri, string path) => uri is null
+        ? new KeyLocation(path, home.Config.KeysEncrypted)
+        : new KeyLocation(externalKeys is not null && externalKeys.Handles(uri) ? externalKeys.Describe(uri) : uri.Split('?')[0], Encrypted: false, OnToken: true);
 
     private IExportableKey LoadKey(string path) => PrivateKeyCodec.Read(PkiObjectReader.ReadFile(path), path, () => passphrase());
 

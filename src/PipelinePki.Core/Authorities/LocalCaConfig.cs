@@ -19,9 +19,19 @@ public sealed record LocalCaConfig(
     string? IssuerUrl = null,
     string? OcspUrl = null,
     int IntermediateGeneration = 1,
-    string? TsaPolicyOid = null)
+    string? TsaPolicyOid = null,
+    string? RootKeyUri = null,
+    string? IntermediateKeyUri = null,
+    string? Pkcs11Module = null,
+    string? Pkcs11PinEnv = null)
 {
     public const int CurrentSchema = 1;
+
+    /// <summary>Where the token PIN is read from when <c>ca init</c> was not given <c>--pin-env</c>.</summary>
+    public const string DefaultPinVariable = "PIPELINE_PKI_PKCS11_PIN";
+
+    /// <summary>How to open a CA key that lives on a token: its URI, the recorded module, and the PIN's variable (never the PIN).</summary>
+    public Keys.ExternalKeyReference ExternalKey(string uri) => new(uri, Pkcs11Module, Pkcs11PinEnv ?? DefaultPinVariable);
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

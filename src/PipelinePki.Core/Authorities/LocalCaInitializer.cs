@@ -22,12 +22,27 @@ public sealed record CaInitRequest(
     string? CrlUrl = null,
     string? RootCrlUrl = null,
     string? IssuerUrl = null,
-    string? OcspUrl = null);
+    string? OcspUrl = null,
+    ExternalCaKeys? ExternalKeys = null);
 
-public sealed record CaInitResult(string Home, CertificateInfo Root, CertificateInfo Intermediate, bool KeysEncrypted);
+/// <param name="RootKeyOnToken">The root key's URI (without secrets) when it lives on a token.</param>
+/// <param name="RootKeyGenerated">Whether <c>ca init</c> generated the root key (false when an existing token key was used).</param>
+public sealed record CaInitResult(
+    string Home,
+    CertificateInfo Root,
+    CertificateInfo Intermediate,
+    bool KeysEncrypted,
+    string? RootKeyOnToken = null,
+    bool RootKeyGenerated = true,
+    string? IntermediateKeyOnToken = null,
+    bool IntermediateKeyGenerated = true);
 
-/// <summary>Creates the embedded two-tier CA: an offline root and an issuing intermediate.</summary>
-public sealed class LocalCaInitializer(TimeProvider time, ILogger<LocalCaInitializer> logger)
+/// <summary>
+/// Creates the embedded two-tier CA: an offline root and an issuing intermediate. Their keys are
+/// generated in process and written encrypted, or live on a PKCS#11 token (opened, or generated
+/// there, through <paramref name="externalKeys"/>).
+/// </summary>
+public sealed class LocalCaInitializer(TimeProvider time, ILogger<LocalCaInitializer> logger, IExternalKeyProvider? externalKeys = null)
 {
     public Task<CaInitResult> InitializeAsync(CaInitRequest request, PassphraseProvider passphrase, CancellationToken cancellationToken)
     {
@@ -79,12 +94,20 @@ public sealed class LocalCaInitializer(TimeProvider time, ILogger<LocalCaInitial
             throw new UsageException($"--home {home}: a CA already exists there; choose another directory, or use 'ca rotate-intermediate' to renew its intermediate.");
         }
 
+        var external = request.ExternalKeys;
+        if (external is { RootKeyUri: { } sameRoot, IntermediateKeyUri: { } sameIntermediate } && sameRoot == sameIntermediate)
+        {
+            throw new UsageException("--pkcs11-root and --pkcs11-intermediate name the same key; the root and the intermediate need keys of their own (different object= labels).");
+        }
+
+        // Token keys first: a wrong PIN or a missing module fails before anything is written.
+        // The root is opened first and disposed last: it owns the module's initialisation.
+        using var rootKey = OpenOrGenerate(external, external?.RootKeyUri, request.RootKeySpec, "root", out var rootGenerated);
+        using var intermediateKey = OpenOrGenerate(external, external?.IntermediateKeyUri, request.IntermediateKeySpec, "intermediate", out var intermediateGenerated);
         AtomicFile.CreatePrivateDirectory(home);
         var now = time.GetUtcNow();
         // Back-date by the same 5 minutes as leaves, so machines with a slightly slow clock accept the CA at once.
         var notBefore = now.AddMinutes(-5);
-        using var rootKey = KeyGenerator.Generate(request.RootKeySpec);
-        using var intermediateKey = KeyGenerator.Generate(request.IntermediateKeySpec);
         var root = CertificateFactory.CreateRoot(rootKey, CertificateFactory.CaName(request.Name, $"{request.Name} Root CA"), notBefore, now + request.RootLifetime);
         var intermediate = CertificateFactory.CreateIntermediate(
             rootKey,
@@ -100,7 +123,7 @@ public sealed class LocalCaInitializer(TimeProvider time, ILogger<LocalCaInitial
         // The CA is also a timestamping authority, so signatures made with 24 h certificates can be
         // verified after those expire. The TSA key signs online (every 'sign'), so the intermediate
         // issues it, never the offline root. Its policy OID is a UUID arc (2.25, X.667): no registry needed.
-        using var tsaKey = KeyGenerator.Generate(request.IntermediateKeySpec.Family == KeyAlgorithmFamily.Ed25519 ? KeySpec.EcdsaP384 : request.IntermediateKeySpec);
+        using var tsaKey = KeyGenerator.Generate(intermediateKey.Spec.Family == KeyAlgorithmFamily.Ed25519 ? KeySpec.EcdsaP384 : intermediateKey.Spec);
         var tsa = Signing.Timestamping.TsaCertificateFactory.Create(
             intermediateKey, intermediate, tsaKey, $"{request.Name} Timestamping", notBefore, now + request.IntermediateLifetime);
         var tsaPolicy = "2.25." + new System.Numerics.BigInteger(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16), isUnsigned: true);
@@ -110,22 +133,34 @@ public sealed class LocalCaInitializer(TimeProvider time, ILogger<LocalCaInitial
             request.Name,
             now,
             request.EncryptKeys,
-            request.RootKeySpec.Name,
-            request.IntermediateKeySpec.Name,
+            rootKey.Spec.Name,
+            intermediateKey.Spec.Name,
             request.PermittedDns ?? [],
             request.PermittedUris ?? [],
             request.CrlUrl,
             request.RootCrlUrl,
             request.IssuerUrl,
             request.OcspUrl,
-            TsaPolicyOid: tsaPolicy);
+            TsaPolicyOid: tsaPolicy,
+            RootKeyUri: external?.RootKeyUri,
+            IntermediateKeyUri: external?.IntermediateKeyUri,
+            Pkcs11Module: external is { RootKeyUri: not null } or { IntermediateKeyUri: not null } ? external.ModulePath : null,
+            Pkcs11PinEnv: external is { RootKeyUri: not null } or { IntermediateKeyUri: not null } ? external.PinEnvironmentVariable : null);
 
         // Keys and certificates first, ca.json last: a crash part-way leaves a directory that
         // 'ca init' can be run on again, never one that looks like a working CA.
         var rootKeyPath = Path.Combine(home, "root.key.pem");
         var intermediateKeyPath = Path.Combine(home, "intermediate.key.pem");
-        AtomicFile.WriteText(rootKeyPath, EncodeKey(rootKey, secret), secret: true);
-        AtomicFile.WriteText(intermediateKeyPath, EncodeKey(intermediateKey, secret), secret: true);
+        if (rootKey is IExportableKey rootFileKey)
+        {
+            AtomicFile.WriteText(rootKeyPath, EncodeKey(rootFileKey, secret), secret: true);
+        }
+
+        if (intermediateKey is IExportableKey intermediateFileKey)
+        {
+            AtomicFile.WriteText(intermediateKeyPath, EncodeKey(intermediateFileKey, secret), secret: true);
+        }
+
         AtomicFile.WriteText(Path.Combine(home, "root.pem"), Pem.Encode("CERTIFICATE", root.GetEncoded()), secret: false);
         AtomicFile.WriteText(Path.Combine(home, "intermediate.pem"), Pem.Encode("CERTIFICATE", intermediate.GetEncoded()), secret: false);
         AtomicFile.WriteText(Path.Combine(home, "tsa.key.pem"), EncodeKey(tsaKey, secret), secret: true);
@@ -133,12 +168,36 @@ public sealed class LocalCaInitializer(TimeProvider time, ILogger<LocalCaInitial
 
         using (var inventory = InventoryStore.Open(Path.Combine(home, "inventory.db")))
         {
-            inventory.TryAdd(LocalAuthority.RecordFor(intermediate, root, "intermediate-ca", request.IntermediateKeySpec.Name, "local", request.Requester, now));
+            inventory.TryAdd(LocalAuthority.RecordFor(intermediate, root, "intermediate-ca", intermediateKey.Spec.Name, "local", request.Requester, now));
         }
 
         var created = LocalCaHome.Create(home, config);
         logger.LogInformation("created CA {Name} in {Home}", request.Name, created.Directory);
-        return Task.FromResult(new CaInitResult(home, CertificateDescriber.Describe(root), CertificateDescriber.Describe(intermediate), request.EncryptKeys));
+        return Task.FromResult(new CaInitResult(
+            home,
+            CertificateDescriber.Describe(root),
+            CertificateDescriber.Describe(intermediate),
+            request.EncryptKeys,
+            external?.RootKeyUri is { } rootUri ? externalKeys!.Describe(rootUri) : null,
+            rootGenerated,
+            external?.IntermediateKeyUri is { } intermediateUri ? externalKeys!.Describe(intermediateUri) : null,
+            intermediateGenerated));
+    }
+
+    /// <summary>A software key, or the token key the URI names (generated there when absent).</summary>
+    private ISigningKey OpenOrGenerate(ExternalCaKeys? external, string? uri, KeySpec spec, string role, out bool generated)
+    {
+        if (uri is null)
+        {
+            generated = true;
+            return KeyGenerator.Generate(spec);
+        }
+
+        var provider = ExternalKeyProviders.For(externalKeys, uri, $"--pkcs11-{role}");
+        var opened = provider.OpenOrGenerate(new ExternalKeyReference(uri, external!.ModulePath, external.PinEnvironmentVariable), spec);
+        generated = opened.Generated;
+        logger.LogInformation("{Role} key: {Action} {Key}", role, generated ? "generated on the token" : "using the existing token key", provider.Describe(uri));
+        return opened.Key;
     }
 
     internal static string EncodeKey(IExportableKey key, ReadOnlyMemory<char>? passphrase) =>
