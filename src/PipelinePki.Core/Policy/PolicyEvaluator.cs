@@ -275,7 +275,7 @@ public static class PolicyEvaluator
             return NotApplicable(PolicyRules.TrustedRoots, "no rule: any anchor given with --trust");
         }
 
-        if (facts.Path.Count == 0 || !facts.Path[^1].SelfSigned && facts.Path.Count == 1)
+        if (facts.Path.Count == 0)
         {
             return Fail(PolicyRules.TrustedRoots, "no path to a trust anchor was built");
         }
