@@ -21,6 +21,8 @@ dpkg -s zlib1g-dev >/dev/null 2>&1 || need_apt+=(zlib1g-dev)
 # SoftHSM2 is the PKCS#11 token for the HSM tests; OpenSC's pkcs11-tool makes keys inside it.
 { command -v softhsm2-util >/dev/null && [[ -f /usr/lib/softhsm/libsofthsm2.so ]]; } || need_apt+=(softhsm2)
 command -v pkcs11-tool >/dev/null || need_apt+=(opensc)
+# Debian's chromium renders the self-contained inventory page headless (governance tests).
+command -v chromium >/dev/null || need_apt+=(chromium)
 if ((${#need_apt[@]})); then
   log "installing: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -38,6 +40,7 @@ fi
 
 # Tests must not inherit a CI identity or a CA from the machine that runs them.
 unset GITHUB_ACTIONS TF_BUILD GITLAB_CI PIPELINE_PKI_HOME PIPELINE_PKI_CA_PASSPHRASE || true
+unset PIPELINE_PKI_POLICY PIPELINE_PKI_AUDIT_LOG PIPELINE_PKI_SYSLOG_SOCKET || true
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 # --- 2. Build everything (warnings are errors) and publish the CLI as native AOT ---------------

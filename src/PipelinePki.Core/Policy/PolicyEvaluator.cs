@@ -82,7 +82,8 @@ public sealed record IssuanceFacts(
     public static IssuanceFacts FromCertificate(CertificateInfo certificate)
     {
         var common = certificate.Subject.Split(", ").FirstOrDefault(p => p.StartsWith("CN=", StringComparison.Ordinal))?[3..] ?? string.Empty;
-        var lifetime = certificate.NotAfter - certificate.NotBefore - LocalAuthority.ClockSkewAllowance;
+        // Whole minutes: certificate times are whole seconds, so the difference can be a second over the requested TTL.
+        var lifetime = TimeSpan.FromMinutes(Math.Round((certificate.NotAfter - certificate.NotBefore - LocalAuthority.ClockSkewAllowance).TotalMinutes));
         return new IssuanceFacts(common, certificate.SubjectAlternativeNames, PolicyRules.ProfileOf(certificate.ExtendedKeyUsage),
             certificate.ExtendedKeyUsage, certificate.KeyType, lifetime < TimeSpan.Zero ? TimeSpan.Zero : lifetime, null);
     }
