@@ -23,6 +23,8 @@ dpkg -s zlib1g-dev >/dev/null 2>&1 || need_apt+=(zlib1g-dev)
 command -v pkcs11-tool >/dev/null || need_apt+=(opensc)
 # p11-kit's pkcs11.h: the ABI test compiles it with gcc to pin our PKCS#11 struct layout.
 [[ -f /usr/include/p11-kit-1/p11-kit/pkcs11.h ]] || need_apt+=(libp11-kit-dev)
+# Debian's chromium renders the self-contained inventory page headless (governance tests).
+command -v chromium >/dev/null || need_apt+=(chromium)
 if ((${#need_apt[@]})); then
   log "installing: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -40,6 +42,7 @@ fi
 
 # Tests must not inherit a CI identity or a CA from the machine that runs them.
 unset GITHUB_ACTIONS TF_BUILD GITLAB_CI PIPELINE_PKI_HOME PIPELINE_PKI_CA_PASSPHRASE || true
+unset PIPELINE_PKI_POLICY PIPELINE_PKI_AUDIT_LOG PIPELINE_PKI_SYSLOG_SOCKET || true
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 # --- 2. Build everything (warnings are errors) and publish the CLI as native AOT ---------------

@@ -34,21 +34,24 @@ public sealed class CiEnvironment(Func<string, string?> getVariable)
             RunId: Join(Get("GITHUB_RUN_ID"), Get("GITHUB_RUN_ATTEMPT")),
             Commit: Get("GITHUB_SHA"),
             Actor: Get("GITHUB_ACTOR"),
-            Workflow: Get("GITHUB_WORKFLOW_REF") ?? Get("GITHUB_WORKFLOW")),
+            Workflow: Get("GITHUB_WORKFLOW_REF") ?? Get("GITHUB_WORKFLOW"),
+            Ref: Get("GITHUB_REF")),
         CiPlatformKind.AzurePipelines => new Requester(
             "azure",
             Repository: Get("BUILD_REPOSITORY_NAME"),
             RunId: Get("BUILD_BUILDID"),
             Commit: Get("BUILD_SOURCEVERSION"),
             Actor: Get("BUILD_REQUESTEDFOREMAIL") ?? Get("BUILD_REQUESTEDFOR"),
-            Workflow: Get("BUILD_DEFINITIONNAME")),
+            Workflow: Get("BUILD_DEFINITIONNAME"),
+            Ref: Get("BUILD_SOURCEBRANCH")),
         CiPlatformKind.GitLabCi => new Requester(
             "gitlab",
             Repository: Get("CI_PROJECT_PATH"),
             RunId: Join(Get("CI_PIPELINE_ID"), Get("CI_JOB_ID")),
             Commit: Get("CI_COMMIT_SHA"),
             Actor: Get("GITLAB_USER_LOGIN"),
-            Workflow: Get("CI_JOB_NAME")),
+            Workflow: Get("CI_JOB_NAME"),
+            Ref: Get("CI_COMMIT_REF_NAME")),
         _ => new Requester("local", Actor: LocalActor()),
     };
 

@@ -30,6 +30,24 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         Recursive = true,
     };
 
+    internal readonly Option<string?> AuditLogOption = new("--audit-log")
+    {
+        Description = "Audit log file (JSON lines, hash-chained; default $PIPELINE_PKI_AUDIT_LOG, else audit.jsonl in the CA home).",
+        Recursive = true,
+    };
+
+    internal readonly Option<bool> AuditStdoutOption = new("--audit-stdout")
+    {
+        Description = "Also print each audit line on stdout.",
+        Recursive = true,
+    };
+
+    internal readonly Option<bool> AuditSyslogOption = new("--audit-syslog")
+    {
+        Description = "Also send each audit line to syslog (RFC 5424 on /dev/log, or $PIPELINE_PKI_SYSLOG_SOCKET).",
+        Recursive = true,
+    };
+
     public TextWriter Output => output;
 
     public TextWriter Error => error;
@@ -158,12 +176,17 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         root.Options.Add(VerboseOption);
         CiOption.AcceptOnlyFromAmong("auto", "github", "azure", "gitlab", "none");
         root.Options.Add(CiOption);
+        root.Options.Add(AuditLogOption);
+        root.Options.Add(AuditStdoutOption);
+        root.Options.Add(AuditSyslogOption);
         root.Subcommands.Add(QuickstartCommand.Create(this));
         root.Subcommands.Add(CaCommands.Create(this));
         root.Subcommands.Add(CertCommands.Create(this));
         root.Subcommands.Add(MtlsCommands.Create(this));
         root.Subcommands.Add(SignCommands.Sign(this));
         root.Subcommands.Add(SignCommands.Verify(this));
+        root.Subcommands.Add(PolicyCommands.Create(this));
+        root.Subcommands.Add(AuditCommands.Create(this));
         return root;
     }
 

@@ -23,6 +23,8 @@ internal static class CaCommands
         ca.Subcommands.Add(Inventory(app));
         ca.Subcommands.Add(RotateIntermediate(app));
         ca.Subcommands.Add(TrustedRoot(app));
+        ca.Subcommands.Add(GovernanceCommands.Report(app));
+        ca.Subcommands.Add(GovernanceCommands.Watch(app));
         return ca;
     }
 
@@ -108,6 +110,7 @@ internal static class CaCommands
         {
             var authority = Open(app, parse.GetValue(home), CommandKit.DefaultPassphraseVariable);
             var record = await authority.RevokeAsync(new RevokeRequest(parse.GetValue(serial)!, parse.GetValue(reason)!), cancellationToken);
+            await GovernanceCommands.AuditRevokeAsync(app, parse, authority, record, cancellationToken);
             var output = new RevokeOutput(record.Serial, record.Subject, record.Status, record.RevokedAt, record.RevocationReason,
                 "relying parties learn of it from the next CRL: run 'pipeline-pki ca crl'");
             if (parse.GetValue(format) == "json")
@@ -145,6 +148,7 @@ internal static class CaCommands
             var authority = Open(app, parse.GetValue(home), parse.GetValue(passphraseEnv)!);
             var which = parse.GetValue(issuer) == "root" ? CrlIssuer.Root : CrlIssuer.Intermediate;
             var result = await authority.PublishCrlAsync(new CrlRequest(which, Durations.Parse(parse.GetValue(nextUpdate)!, "--next-update")), cancellationToken);
+            await GovernanceCommands.AuditCrlAsync(app, parse, authority, result, cancellationToken);
             var path = parse.GetValue(output);
             var json = parse.GetValue(format) == "json";
             if (path is not null)
@@ -185,13 +189,16 @@ internal static class CaCommands
     private static Command Inventory(CliApp app)
     {
         var home = CommandKit.HomeOption();
-        var format = CommandKit.FormatOption("table", "json", "csv", "text");
+        var format = CommandKit.FormatOption("table", "json", "csv", "text", "markdown", "html");
+        var filters = GovernanceCommands.InventoryFilterOptions();
         var command = new Command("inventory", "List every certificate this CA issued: serial, subject, SANs, validity, status, requester.") { home, format };
+        filters.AddTo(command);
         command.SetAction(parse =>
         {
             var authority = Open(app, parse.GetValue(home), CommandKit.DefaultPassphraseVariable);
             var now = app.Services.GetRequiredService<TimeProvider>().GetUtcNow();
-            var rows = authority.ListInventory().Select(r => new InventoryRow(
+            var records = filters.Apply(parse, authority.ListInventory(), now);
+            var rows = records.Select(r => new InventoryRow(
                 r.Serial, r.Subject, r.Issuer, r.SubjectAlternativeNames, r.NotBefore, r.NotAfter, r.StatusAt(now), r.Profile, r.KeyType,
                 r.Sha256Fingerprint, r.RevokedAt, r.RevocationReason, r.Source, r.RequestedBy.ToString(), r.RequestedBy.Repository,
                 r.RequestedBy.RunId, r.RequestedBy.Commit, r.IssuedAt)).ToList();
@@ -203,11 +210,15 @@ internal static class CaCommands
                 case "csv":
                     TextRender.InventoryCsv(app.Output, rows);
                     break;
+                case "markdown" or "html":
+                    GovernanceCommands.RenderInventoryPage(app, parse.GetValue(format)!, records, now, authority.Name == "local" ? authority.Home.Config.Name : authority.Name);
+                    break;
                 default:
                     TextRender.InventoryTable(app.Output, rows);
                     break;
             }
 
+            filters.WarnExpiring(app, parse, records, now);
             return ExitCodes.Success;
         });
         return command;

@@ -36,9 +36,10 @@ internal static class CertCommands
         var output = new Option<string>("--out", "-o") { Description = "Output directory for cert.pem, chain.pem, fullchain.pem, root.pem and key.pem.", Required = true };
         var passphraseEnv = CommandKit.PassphraseEnvOption();
         var format = CommandKit.FormatOption("text", "json");
+        var policyFile = GovernanceKit.PolicyOption();
         var command = new Command("issue", "Issue a certificate (default: 24 h, ECDSA P-384, mTLS profile).")
         {
-            source, home, name, san, profile, ttl, keyType, csr, output, passphraseEnv, format,
+            source, home, name, san, profile, ttl, keyType, csr, output, passphraseEnv, format, policyFile,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -57,10 +58,16 @@ internal static class CertCommands
                 KeySpec.Parse(parse.GetValue(keyType)!),
                 CommandKit.Requester(app, parse),
                 csrPath is null ? null : new CertificationRequestInput(PkiObjectReader.ReadFile(csrPath), csrPath));
+
+            // Policy first, on the request as built: no source (local, Vault, ACME) is contacted for a refused request.
+            var audit = GovernanceKit.Audit(app, parse, CommandKit.ResolveHome(app, parse.GetValue(home)));
+            var attempt = GovernanceKit.IssueAttempt(app, parse, request, parse.GetValue(source)!);
+            await GovernanceKit.EnforceIssuanceAsync(audit, attempt, GovernanceKit.LoadPolicy(app, parse.GetValue(policyFile)), request, cancellationToken);
             var authority = app.Services.GetRequiredService<LocalAuthorityFactory>()
                 .Open(CommandKit.ResolveHome(app, parse.GetValue(home)), CommandKit.Passphrase(app, parse.GetValue(passphraseEnv)!));
-            using var issued = await authority.IssueAsync(request, cancellationToken);
+            using var issued = await GovernanceKit.RecordRefusalAsync(audit, attempt, () => authority.IssueAsync(request, cancellationToken), cancellationToken);
             var files = IssuedCertificateWriter.Write(parse.GetValue(output)!, issued);
+            await audit.RecordAsync(GovernanceKit.Issued(attempt, issued.Record), cancellationToken);
             var record = issued.Record;
             var result = new IssueOutput(
                 authority.Name, files, record.Serial, record.Subject, record.Issuer, record.SubjectAlternativeNames,

@@ -25,14 +25,16 @@ internal static class CheckCommand
         var softFail = new Option<bool>("--soft-fail") { Description = "Accept unknown revocation status (reported as a warning)." };
         var timeout = new Option<string>("--timeout") { Description = "Timeout per connection or fetch.", DefaultValueFactory = _ => "10s" };
         var format = CommandKit.FormatOption("text", "json");
+        var policyFile = GovernanceKit.PolicyOption();
         var command = new Command("check", "Pipeline pre-flight: expiry margin, chain, revocation for files or live endpoints. Exit 0 ok (or warnings), 4 failed, 6 unreachable.")
         {
-            targets, minRemaining, warnRemaining, trust, untrusted, crl, revocation, softFail, timeout, format,
+            targets, minRemaining, warnRemaining, trust, untrusted, crl, revocation, softFail, timeout, format, policyFile,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var trustFiles = CommandKit.TrustFilesOrSystem(app, parse.GetValue(trust));
             var timeoutValue = Durations.Parse(parse.GetValue(timeout)!, "--timeout");
+            var policyDocument = GovernanceKit.LoadPolicy(app, parse.GetValue(policyFile));
             var request = new PreflightRequest(
                 parse.GetValue(targets)!,
                 Durations.Parse(parse.GetValue(minRemaining)!, "--min-remaining"),
@@ -43,6 +45,8 @@ internal static class CheckCommand
                 Enum.Parse<RevocationMode>(parse.GetValue(revocation)!, ignoreCase: true),
                 parse.GetValue(softFail),
                 timeoutValue);
+            request = GovernanceKit.ApplyPolicy(policyDocument, request);
+            await GovernanceKit.EnforceFilesAsync(app, policyDocument, request, cancellationToken);
             var checker = new PreflightChecker(app.Services.GetRequiredService<VerifierFactory>().Create(timeoutValue), app.Services.GetRequiredService<TimeProvider>());
             var report = await checker.RunAsync(request, cancellationToken);
             CommandKit.Render(app, parse.GetValue(format), report, () => CliJson.Default.PreflightReport, TextRender.Preflight);

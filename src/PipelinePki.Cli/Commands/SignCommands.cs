@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using PipelinePki.Cli.Output;
 using PipelinePki.Core;
+using PipelinePki.Core.Audit;
 using PipelinePki.Core.Authorities;
 using PipelinePki.Core.Certificates;
 using PipelinePki.Core.Keys;
@@ -99,6 +100,8 @@ internal static class SignCommands
                 new SignArtifactsRequest(artifacts, signingKey, certificates[0], intermediates, source, parse.GetValue(outDir), signatureFormat != "bundle", bundle),
                 progress,
                 cancellationToken);
+            await GovernanceKit.Audit(app, parse, CommandKit.ResolveHome(app, parse.GetValue(home))).RecordAsync(
+                ArtifactAudit.Signed(GovernanceKit.Actor(app, parse), certificates[0], signingKey.Spec.Name, signed), cancellationToken);
             CommandKit.Render(app, parse.GetValue(output), new SignOutput(signed, manifestPath is null ? null : Path.GetFullPath(manifestPath), entries), () => CliJson.Default.SignOutput, TextRender.Signed);
             return ExitCodes.Success;
         });
@@ -122,9 +125,10 @@ internal static class SignCommands
         var imageDigest = new Option<string?>("--digest") { Description = "Each FILE is an image signature payload (sign --digest): it must name this digest." };
         var imageSubject = new Option<string?>("--subject") { Description = "With --digest: the image reference the payload must name." };
         var output = CommandKit.FormatOption("text", "json");
+        var policyFile = GovernanceKit.PolicyOption();
         var command = new Command("verify", "Verify artifact signatures: integrity, signature, signer path (codeSigning, revocation), timestamp, identity. Exit 0 valid, 4 not valid.")
         {
-            files, signature, trust, untrusted, crl, revocation, softFail, at, identity, timeout, manifest, imageDigest, imageSubject, output,
+            files, signature, trust, untrusted, crl, revocation, softFail, at, identity, timeout, manifest, imageDigest, imageSubject, output, policyFile,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -141,12 +145,16 @@ internal static class SignCommands
                 app.Services.GetRequiredService<VerifierFactory>().Create(Durations.Parse(parse.GetValue(timeout)!, "--timeout")),
                 app.Services.GetRequiredService<TimeProvider>());
             var outcomes = new List<ArtifactVerificationOutcome>();
+            var policyDocument = GovernanceKit.LoadPolicy(app, parse.GetValue(policyFile));
+            var (revocationMode, softFailing) = Core.Policy.PolicyGate.Revocation(
+                policyDocument, Enum.Parse<RevocationMode>(parse.GetValue(revocation)!, ignoreCase: true), parse.GetValue(softFail));
+            var evaluations = new List<Core.Policy.PolicyEvaluation>();
             var progress = new ProgressReporter(app.Error, interactive: !Console.IsErrorRedirected);
             foreach (var file in ArtifactSet.Expand(targets))
             {
                 var outcome = await verifier.VerifyAsync(
                     new VerifyArtifactRequest(file, parse.GetValue(signature), anchors, pool, crls,
-                        Enum.Parse<RevocationMode>(parse.GetValue(revocation)!, ignoreCase: true), parse.GetValue(softFail),
+                        revocationMode, softFailing,
                         VerifyCommand.ParseTime(parse.GetValue(at)), parse.GetValue(identity)),
                     new Progress<long>(bytes => progress.Report((file, bytes))),
                     cancellationToken);
@@ -175,6 +183,19 @@ internal static class SignCommands
                 }
 
                 outcomes.Add(outcome);
+                if (policyDocument is not null)
+                {
+                    evaluations.Add(await new Core.Policy.PolicyGate(
+                            app.Services.GetRequiredService<VerifierFactory>().Create(TimeSpan.FromSeconds(10)), app.Services.GetRequiredService<TimeProvider>())
+                        .CheckArtifactAsync(policyDocument, file, parse.GetValue(signature), anchors, pool, outcome.TimestampTime ?? VerifyCommand.ParseTime(parse.GetValue(at)),
+                            new Core.Policy.RevocationChecking(revocationMode != RevocationMode.None, softFailing), cancellationToken));
+                }
+            }
+
+            await ArtifactAudit.RecordVerificationsAsync(GovernanceKit.Audit(app, parse, CommandKit.ResolveHome(app, null)), GovernanceKit.Actor(app, parse), outcomes, evaluations, cancellationToken);
+            foreach (var evaluation in evaluations)
+            {
+                evaluation.ThrowIfViolated();
             }
 
             var result = new VerifyArtifactsOutput(outcomes.All(o => o.IsValid), outcomes);

@@ -35,10 +35,11 @@ internal static class VerifyCommand
         var inhibitAny = new Option<bool>("--inhibit-any-policy") { Description = "anyPolicy in certificates does not match specific policies." };
         var timeout = new Option<string>("--timeout") { Description = "Per-request timeout for CRL and OCSP fetches.", DefaultValueFactory = _ => "10s" };
         var format = CommandKit.FormatOption("text", "json");
+        var policyFile = GovernanceKit.PolicyOption("--policy-file");
         var command = new Command("verify", "Validate a certificate: path to a trusted root (RFC 5280), revocation, purpose and names. Exit 0 valid, 4 not valid.")
         {
             leaf, trust, untrusted, crl, at, purpose, host, ip, uri, email, cnFallback, revocation, softFail, policy,
-            requireExplicit, inhibitMapping, inhibitAny, timeout, format,
+            requireExplicit, inhibitMapping, inhibitAny, timeout, format, policyFile,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -56,6 +57,9 @@ internal static class VerifyCommand
                 }
             }
 
+            var policyDocument = GovernanceKit.LoadPolicy(app, parse.GetValue(policyFile));
+            var (revocationMode, softFailing) = Core.Policy.PolicyGate.Revocation(
+                policyDocument, Enum.Parse<RevocationMode>(parse.GetValue(revocation)!, ignoreCase: true), parse.GetValue(softFail));
             var request = new VerifyRequest(
                 leafBundle[0],
                 anchors,
@@ -64,12 +68,13 @@ internal static class VerifyCommand
                 ParseTime(parse.GetValue(at)),
                 ParsePurpose(parse.GetValue(purpose)!),
                 new NameExpectations(parse.GetValue(host), parse.GetValue(ip), parse.GetValue(uri), parse.GetValue(email), parse.GetValue(cnFallback)),
-                Enum.Parse<RevocationMode>(parse.GetValue(revocation)!, ignoreCase: true),
-                parse.GetValue(softFail),
+                revocationMode,
+                softFailing,
                 new PolicyOptions(policies, parse.GetValue(requireExplicit), parse.GetValue(inhibitMapping), parse.GetValue(inhibitAny)),
                 crls);
             var verifier = app.Services.GetRequiredService<VerifierFactory>().Create(Durations.Parse(parse.GetValue(timeout)!, "--timeout"));
             var outcome = await verifier.VerifyAsync(request, cancellationToken);
+            await GovernanceKit.EnforceCertificateAsync(app, policyDocument, request, leafPath, cancellationToken);
             CommandKit.Render(app, parse.GetValue(format), outcome, () => CliJson.Default.VerificationOutcome, (output, v) => TextRender.Verification(output, leafPath, v));
 
             return outcome.IsValid ? ExitCodes.Success : ExitCodes.NotValid;

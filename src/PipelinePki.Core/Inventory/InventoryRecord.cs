@@ -7,7 +7,8 @@ public sealed record Requester(
     string? RunId = null,
     string? Commit = null,
     string? Actor = null,
-    string? Workflow = null)
+    string? Workflow = null,
+    string? Ref = null)
 {
     public static Requester Unknown { get; } = new("unknown");
 
