@@ -24,8 +24,9 @@ internal static class CertCommands
 
     private static Command Issue(CliApp app)
     {
-        var source = new Option<string>("--source") { Description = "Where the certificate comes from: local (the embedded CA).", DefaultValueFactory = _ => "local" };
-        source.AcceptOnlyFromAmong("local");
+        var source = new Option<string>("--source") { Description = "Where the certificate comes from: local (the embedded CA) or vault (Vault's PKI secrets engine).", DefaultValueFactory = _ => "local" };
+        source.AcceptOnlyFromAmong("local", "vault");
+        var vault = new VaultCommandOptions();
         var home = CommandKit.HomeOption();
         var name = new Option<string?>("--name") { Description = "Subject common name (with --csr, defaults to the CSR's)." };
         var san = new Option<string[]>("--san") { Description = "Subject alternative name: dns:NAME, ip:ADDR, uri:URI or email:ADDR (repeatable)." };
@@ -40,6 +41,7 @@ internal static class CertCommands
         {
             source, home, name, san, profile, ttl, keyType, csr, output, passphraseEnv, format,
         };
+        vault.AddTo(command, issuing: true);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var csrPath = parse.GetValue(csr);
@@ -57,13 +59,26 @@ internal static class CertCommands
                 KeySpec.Parse(parse.GetValue(keyType)!),
                 CommandKit.Requester(app, parse),
                 csrPath is null ? null : new CertificationRequestInput(PkiObjectReader.ReadFile(csrPath), csrPath));
-            var authority = app.Services.GetRequiredService<LocalAuthorityFactory>()
-                .Open(CommandKit.ResolveHome(app, parse.GetValue(home)), CommandKit.Passphrase(app, parse.GetValue(passphraseEnv)!));
-            using var issued = await authority.IssueAsync(request, cancellationToken);
+            IssuedCertificate issued;
+            if (parse.GetValue(source) == "vault")
+            {
+                // Vault-issued certificates are recorded in the home's inventory too (source = vault).
+                var inventory = Path.Combine(CommandKit.ResolveHome(app, parse.GetValue(home)), "inventory.db");
+                await using var host = vault.Open(app, parse, inventory);
+                issued = await host.Source.IssueAsync(request, cancellationToken);
+            }
+            else
+            {
+                var authority = app.Services.GetRequiredService<LocalAuthorityFactory>()
+                    .Open(CommandKit.ResolveHome(app, parse.GetValue(home)), CommandKit.Passphrase(app, parse.GetValue(passphraseEnv)!));
+                issued = await authority.IssueAsync(request, cancellationToken);
+            }
+
+            using var issuedCertificate = issued;
             var files = IssuedCertificateWriter.Write(parse.GetValue(output)!, issued);
             var record = issued.Record;
             var result = new IssueOutput(
-                authority.Name, files, record.Serial, record.Subject, record.Issuer, record.SubjectAlternativeNames,
+                record.Source, files, record.Serial, record.Subject, record.Issuer, record.SubjectAlternativeNames,
                 record.NotBefore, record.NotAfter, record.Profile, record.KeyType, record.Sha256Fingerprint);
             CommandKit.Render(app, parse.GetValue(format), result, () => CliJson.Default.IssueOutput, TextRender.Issued);
 
