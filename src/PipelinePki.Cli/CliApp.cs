@@ -167,6 +167,10 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
             })
             // The fetchers apply their own per-request timeout; the client's default of 100 s is only a backstop.
             .ConfigureHttpClient(client => client.Timeout = TimeSpan.FromMinutes(2));
+        // The CI platform's OIDC ID token service (Vault JWT login): GitHub and Azure, over TLS 1.2+.
+        services.AddHttpClient(CiWorkloadIdentity.HttpClientName)
+            .ConfigureHttpClient(client => client.Timeout = TimeSpan.FromSeconds(30))
+            .RedactLoggedHeaders(_ => true);
         return services.BuildServiceProvider();
     }
 

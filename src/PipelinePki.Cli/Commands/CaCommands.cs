@@ -5,6 +5,7 @@ using PipelinePki.Cli.Output;
 using PipelinePki.Core;
 using PipelinePki.Core.Authorities;
 using PipelinePki.Core.Encoding;
+using PipelinePki.Core.Inventory;
 using PipelinePki.Core.IO;
 using PipelinePki.Core.Keys;
 
@@ -25,6 +26,7 @@ internal static class CaCommands
         ca.Subcommands.Add(TrustedRoot(app));
         ca.Subcommands.Add(GovernanceCommands.Report(app));
         ca.Subcommands.Add(GovernanceCommands.Watch(app));
+        ca.Subcommands.Add(VaultFetchCommand.Create(app));
         return ca;
     }
 
@@ -105,14 +107,31 @@ internal static class CaCommands
         var serial = new Option<string>("--serial") { Description = "Serial number in hex (as 'ca inventory' prints it; colons allowed).", Required = true };
         var reason = new Option<string>("--reason") { Description = "RFC 5280 reason: unspecified, keyCompromise, cACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, privilegeWithdrawn, aACompromise.", DefaultValueFactory = _ => "unspecified" };
         var format = CommandKit.FormatOption("text", "json");
-        var command = new Command("revoke", "Revoke a certificate by serial; publish a CRL afterwards with 'ca crl'.") { home, serial, reason, format };
+        var source = new Option<string>("--source") { Description = "local (the embedded CA) or vault (Vault's PKI secrets engine).", DefaultValueFactory = _ => "local" };
+        source.AcceptOnlyFromAmong("local", "vault");
+        var vault = new VaultCommandOptions();
+        var command = new Command("revoke", "Revoke a certificate by serial; publish a CRL afterwards with 'ca crl'.") { home, serial, reason, format, source };
+        vault.AddTo(command, issuing: false);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var authority = Open(app, parse.GetValue(home), CommandKit.DefaultPassphraseVariable);
-            var record = await authority.RevokeAsync(new RevokeRequest(parse.GetValue(serial)!, parse.GetValue(reason)!), cancellationToken);
-            await GovernanceCommands.AuditRevokeAsync(app, parse, authority, record, cancellationToken);
-            var output = new RevokeOutput(record.Serial, record.Subject, record.Status, record.RevokedAt, record.RevocationReason,
-                "relying parties learn of it from the next CRL: run 'pipeline-pki ca crl'");
+            var request = new RevokeRequest(parse.GetValue(serial)!, parse.GetValue(reason)!);
+            InventoryRecord record;
+            string note;
+            if (parse.GetValue(source) == "vault")
+            {
+                await using var host = vault.Open(app, parse, Path.Combine(CommandKit.ResolveHome(app, parse.GetValue(home)), "inventory.db"));
+                record = await host.Source.RevokeAsync(request, cancellationToken);
+                note = "Vault adds it to the mount's CRL; fetch it with 'pipeline-pki ca fetch --source vault --crl'";
+            }
+            else
+            {
+                var authority = Open(app, parse.GetValue(home), CommandKit.DefaultPassphraseVariable);
+                record = await authority.RevokeAsync(request, cancellationToken);
+                note = "relying parties learn of it from the next CRL: run 'pipeline-pki ca crl'";
+            }
+
+            await GovernanceCommands.AuditRevokeAsync(app, parse, CommandKit.ResolveHome(app, parse.GetValue(home)), record, cancellationToken);
+            var output = new RevokeOutput(record.Serial, record.Subject, record.Status, record.RevokedAt, record.RevocationReason, note);
             if (parse.GetValue(format) == "json")
             {
                 app.Output.WriteLine(JsonSerializer.Serialize(output, CliJson.Default.RevokeOutput));

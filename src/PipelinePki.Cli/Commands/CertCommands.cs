@@ -24,8 +24,9 @@ internal static class CertCommands
 
     private static Command Issue(CliApp app)
     {
-        var source = new Option<string>("--source") { Description = "Where the certificate comes from: local (the embedded CA).", DefaultValueFactory = _ => "local" };
-        source.AcceptOnlyFromAmong("local");
+        var source = new Option<string>("--source") { Description = "Where the certificate comes from: local (the embedded CA) or vault (Vault's PKI secrets engine).", DefaultValueFactory = _ => "local" };
+        source.AcceptOnlyFromAmong("local", "vault");
+        var vault = new VaultCommandOptions();
         var home = CommandKit.HomeOption();
         var name = new Option<string?>("--name") { Description = "Subject common name (with --csr, defaults to the CSR's)." };
         var san = new Option<string[]>("--san") { Description = "Subject alternative name: dns:NAME, ip:ADDR, uri:URI or email:ADDR (repeatable)." };
@@ -41,6 +42,7 @@ internal static class CertCommands
         {
             source, home, name, san, profile, ttl, keyType, csr, output, passphraseEnv, format, policyFile,
         };
+        vault.AddTo(command, issuing: true);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var csrPath = parse.GetValue(csr);
@@ -60,17 +62,30 @@ internal static class CertCommands
                 csrPath is null ? null : new CertificationRequestInput(PkiObjectReader.ReadFile(csrPath), csrPath));
 
             // Policy first, on the request as built: no source (local, Vault, ACME) is contacted for a refused request.
-            var audit = GovernanceKit.Audit(app, parse, CommandKit.ResolveHome(app, parse.GetValue(home)));
+            var homeDirectory = CommandKit.ResolveHome(app, parse.GetValue(home));
+            var audit = GovernanceKit.Audit(app, parse, homeDirectory);
             var attempt = GovernanceKit.IssueAttempt(app, parse, request, parse.GetValue(source)!);
             await GovernanceKit.EnforceIssuanceAsync(audit, attempt, GovernanceKit.LoadPolicy(app, parse.GetValue(policyFile)), request, cancellationToken);
-            var authority = app.Services.GetRequiredService<LocalAuthorityFactory>()
-                .Open(CommandKit.ResolveHome(app, parse.GetValue(home)), CommandKit.Passphrase(app, parse.GetValue(passphraseEnv)!));
-            using var issued = await GovernanceKit.RecordRefusalAsync(audit, attempt, () => authority.IssueAsync(request, cancellationToken), cancellationToken);
+            IssuedCertificate issued;
+            if (parse.GetValue(source) == "vault")
+            {
+                // Vault-issued certificates are recorded in the home's inventory too (source = vault).
+                await using var host = vault.Open(app, parse, Path.Combine(homeDirectory, "inventory.db"));
+                issued = await GovernanceKit.RecordRefusalAsync(audit, attempt, () => host.Source.IssueAsync(request, cancellationToken), cancellationToken);
+            }
+            else
+            {
+                var authority = app.Services.GetRequiredService<LocalAuthorityFactory>()
+                    .Open(homeDirectory, CommandKit.Passphrase(app, parse.GetValue(passphraseEnv)!));
+                issued = await GovernanceKit.RecordRefusalAsync(audit, attempt, () => authority.IssueAsync(request, cancellationToken), cancellationToken);
+            }
+
+            using var issuedCertificate = issued;
             var files = IssuedCertificateWriter.Write(parse.GetValue(output)!, issued);
             await audit.RecordAsync(GovernanceKit.Issued(attempt, issued.Record), cancellationToken);
             var record = issued.Record;
             var result = new IssueOutput(
-                authority.Name, files, record.Serial, record.Subject, record.Issuer, record.SubjectAlternativeNames,
+                record.Source, files, record.Serial, record.Subject, record.Issuer, record.SubjectAlternativeNames,
                 record.NotBefore, record.NotAfter, record.Profile, record.KeyType, record.Sha256Fingerprint);
             CommandKit.Render(app, parse.GetValue(format), result, () => CliJson.Default.IssueOutput, TextRender.Issued);
 

@@ -147,8 +147,8 @@ internal static class GovernanceCommands
         return command;
     }
 
-    public static Task AuditRevokeAsync(CliApp app, ParseResult parse, LocalAuthority authority, InventoryRecord record, CancellationToken cancellationToken) =>
-        GovernanceKit.Audit(app, parse, authority.Home.Directory).RecordAsync(
+    public static Task AuditRevokeAsync(CliApp app, ParseResult parse, string homeDirectory, InventoryRecord record, CancellationToken cancellationToken) =>
+        GovernanceKit.Audit(app, parse, homeDirectory).RecordAsync(
             new AuditEntry(AuditActions.Revoke, AuditOutcomes.Success, GovernanceKit.Actor(app, parse), record.Subject, [record.Serial], [record.Sha256Fingerprint],
                 Profile: record.Profile, KeyType: record.KeyType, Issuer: record.Issuer, Source: record.Source, Reason: record.RevocationReason),
             cancellationToken);

@@ -59,14 +59,19 @@ internal static class TextRender
             output.WriteLine($"  names:   {string.Join(", ", result.SubjectAlternativeNames)}");
         }
 
-        output.WriteLine($"  valid:   {result.NotBefore:u} to {result.NotAfter:u} ({Durations.FormatApproximate(result.NotAfter - result.NotBefore - LocalAuthority.ClockSkewAllowance)}; notBefore back-dated {Durations.Format(LocalAuthority.ClockSkewAllowance)} for clock skew)");
+        output.WriteLine(result.Source == "local"
+            ? $"  valid:   {result.NotBefore:u} to {result.NotAfter:u} ({Durations.FormatApproximate(result.NotAfter - result.NotBefore - LocalAuthority.ClockSkewAllowance)}; notBefore back-dated {Durations.Format(LocalAuthority.ClockSkewAllowance)} for clock skew)"
+            : $"  valid:   {result.NotBefore:u} to {result.NotAfter:u}");
         output.WriteLine($"  profile: {result.Profile}, key {result.KeyType}");
         output.WriteLine($"  issuer:  {result.Issuer}");
         output.WriteLine($"  sha256:  {result.Sha256Fingerprint}");
         output.WriteLine($"  files:   {result.Files.Certificate}");
         output.WriteLine($"           {result.Files.Chain}");
         output.WriteLine($"           {result.Files.FullChain}");
-        output.WriteLine($"           {result.Files.Root}");
+        if (result.Files.Root is not null)
+        {
+            output.WriteLine($"           {result.Files.Root}");
+        }
         if (result.Files.PrivateKey is not null)
         {
             output.WriteLine($"           {result.Files.PrivateKey} (0600)");

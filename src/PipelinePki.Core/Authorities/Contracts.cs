@@ -27,11 +27,11 @@ public sealed record IssueRequest(
     Requester Requester,
     CertificationRequestInput? CertificationRequest = null);
 
-/// <summary>What a source returns: the leaf, the intermediates, the trust anchor, and the key when the tool made it.</summary>
+/// <summary>What a source returns: the leaf, the intermediates, the trust anchor when the source knows it, and the key when the tool made it.</summary>
 public sealed class IssuedCertificate(
     X509Certificate2 certificate,
     IReadOnlyList<X509Certificate2> chain,
-    X509Certificate2 root,
+    X509Certificate2? root,
     IExportableKey? privateKey,
     InventoryRecord record) : IDisposable
 {
@@ -40,7 +40,8 @@ public sealed class IssuedCertificate(
     /// <summary>Intermediates, leaf-most first; the root is not included.</summary>
     public IReadOnlyList<X509Certificate2> Chain { get; } = chain;
 
-    public X509Certificate2 Root { get; } = root;
+    /// <summary>The self-signed anchor; null when a remote CA (Vault) did not send it.</summary>
+    public X509Certificate2? Root { get; } = root;
 
     /// <summary>The generated key; null when the caller supplied a CSR.</summary>
     public IExportableKey? PrivateKey { get; } = privateKey;
@@ -51,7 +52,7 @@ public sealed class IssuedCertificate(
     {
         PrivateKey?.Dispose();
         Certificate.Dispose();
-        Root.Dispose();
+        Root?.Dispose();
         foreach (var certificate in Chain)
         {
             certificate.Dispose();
