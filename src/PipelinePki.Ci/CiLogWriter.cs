@@ -19,6 +19,9 @@ public sealed class CiLogWriter(TextWriter inner) : TextWriter
     /// <summary>Set once the command line is parsed and --ci is known; until then lines pass through.</summary>
     public ICiPlatform? Platform { get; set; }
 
+    /// <summary>The unwatched stream, for the platform's own commands (which must not be watched again).</summary>
+    public TextWriter Inner => inner;
+
     public override Encoding Encoding => inner.Encoding;
 
     public override void Write(char value)

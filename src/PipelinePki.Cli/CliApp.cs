@@ -30,9 +30,20 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         Recursive = true,
     };
 
+    internal readonly Option<string?> DotenvOption = new("--dotenv")
+    {
+        Description = $"GitLab: the dotenv file for artifacts:reports:dotenv that receives the outputs (default ${CiPlatforms.DotenvVariable}).",
+        Recursive = true,
+    };
+
+    /// <summary>stderr, watched so our own error and warning lines also become CI annotations.</summary>
+    private readonly CiLogWriter ciLog = new(error);
+
+    private CiPublisher? ciPublisher;
+
     public TextWriter Output => output;
 
-    public TextWriter Error => error;
+    public TextWriter Error => ciLog;
 
     public string? GetEnvironmentVariable(string name) => getEnvironmentVariable(name);
 
@@ -61,6 +72,9 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         var parseResult = root.Parse(args);
         var verbose = parseResult.GetValue(VerboseOption);
         var wantsJson = args.Contains("json") && args.Any(a => a is "--format" or "-f" || a.StartsWith("--format=", StringComparison.Ordinal));
+        var ciPlatform = CiWiring.Platform(parseResult, CiOption, DotenvOption, getEnvironmentVariable, output, ciLog.Inner, time);
+        ciPublisher = new CiPublisher(ciPlatform);
+        ciLog.Platform = ciPlatform;
 
         if (parseResult.Errors.Count > 0)
         {
@@ -75,8 +89,10 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         lazyServices = services;
         try
         {
+            // Before the command runs: nothing it prints can carry a secret the platform does not yet hide.
+            ciPublisher.MaskSecrets(CiWiring.SecretsNamedByOptions(parseResult, getEnvironmentVariable));
             return await parseResult.InvokeAsync(
-                new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = output, Error = error },
+                new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = output, Error = ciLog.Inner },
                 cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -121,6 +137,9 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
 
     internal CiEnvironment Ci => Services.GetRequiredService<CiEnvironment>();
 
+    /// <summary>Where commands hand their outputs, environment and summary to the CI platform.</summary>
+    internal CiPublisher CiPublisher => ciPublisher ?? throw new InvalidOperationException("no command is running");
+
     private ServiceProvider BuildServices(bool verbose)
     {
         var services = new ServiceCollection();
@@ -129,7 +148,7 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         {
             logging.ClearProviders();
             logging.SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Warning);
-            logging.AddProvider(new StderrLoggerProvider(error, verbose ? LogLevel.Debug : LogLevel.Warning));
+            logging.AddProvider(new StderrLoggerProvider(Error, verbose ? LogLevel.Debug : LogLevel.Warning));
         });
         services.AddSingleton(new CiEnvironment(getEnvironmentVariable));
         services.AddSingleton<LocalCaInitializer>();
@@ -147,6 +166,7 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
             })
             // The fetchers apply their own per-request timeout; the client's default of 100 s is only a backstop.
             .ConfigureHttpClient(client => client.Timeout = TimeSpan.FromMinutes(2));
+        services.AddGitHubClient();
         return services.BuildServiceProvider();
     }
 
@@ -156,12 +176,14 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         root.Options.Add(VerboseOption);
         CiOption.AcceptOnlyFromAmong("auto", "github", "azure", "gitlab", "none");
         root.Options.Add(CiOption);
+        root.Options.Add(DotenvOption);
         root.Subcommands.Add(QuickstartCommand.Create(this));
         root.Subcommands.Add(CaCommands.Create(this));
         root.Subcommands.Add(CertCommands.Create(this));
         root.Subcommands.Add(MtlsCommands.Create(this));
         root.Subcommands.Add(SignCommands.Sign(this));
         root.Subcommands.Add(SignCommands.Verify(this));
+        root.Subcommands.Add(PublishCommands.Create(this));
         return root;
     }
 
@@ -169,10 +191,10 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
     {
         // One line, always: CI logs and wrappers grep for it, and some parser messages carry line breaks.
         message = string.Join(' ', message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        error.WriteLine($"pipeline-pki: error: {message}");
+        Error.WriteLine($"pipeline-pki: error: {message}");
         if (verbose && exception is not null)
         {
-            error.WriteLine(exception.ToString());
+            ciLog.Inner.WriteLine(exception.ToString());
         }
 
         if (json)

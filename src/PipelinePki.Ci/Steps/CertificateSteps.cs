@@ -61,8 +61,11 @@ public sealed record CertificateVerifyOutputs(string Certificate, VerificationOu
 }
 
 /// <summary><c>cert check</c>: outcome (valid|not-valid) and expiring (how many targets expire within the larger margin).</summary>
-public sealed record CheckOutputs(PreflightReport Report, TimeSpan Margin, DateTimeOffset Now) : CiStepOutputs
+public sealed record CheckOutputs(PreflightReport Report, TimeSpan MinRemaining, TimeSpan? WarnRemaining, DateTimeOffset Now) : CiStepOutputs
 {
+    /// <summary>The wider of the two margins: a certificate inside either one is expiring.</summary>
+    public TimeSpan Margin => WarnRemaining is { } warn && warn > MinRemaining ? warn : MinRemaining;
+
     public int Expiring => Report.Rows.Count(r => r.NotAfter is { } notAfter && notAfter - Now < Margin);
 
     public override IReadOnlyList<KeyValuePair<string, string>> Outputs =>

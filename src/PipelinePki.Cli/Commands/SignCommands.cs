@@ -102,6 +102,7 @@ internal static class SignCommands
                 new SignArtifactsRequest(artifacts, signingKey, certificates[0], intermediates, source, parse.GetValue(outDir), signatureFormat != "bundle", bundle),
                 progress,
                 cancellationToken);
+            app.CiPublisher.Publish(new Ci.Steps.SignOutputs(signed, manifestPath));
             CommandKit.Render(app, parse.GetValue(output), new SignOutput(signed, manifestPath is null ? null : Path.GetFullPath(manifestPath), entries), () => CliJson.Default.SignOutput, TextRender.Signed);
             return ExitCodes.Success;
         });
@@ -181,6 +182,7 @@ internal static class SignCommands
             }
 
             var result = new VerifyArtifactsOutput(outcomes.All(o => o.IsValid), outcomes);
+            app.CiPublisher.Publish(new Ci.Steps.VerifyOutputs(outcomes));
             CommandKit.Render(app, parse.GetValue(output), result, () => CliJson.Default.VerifyArtifactsOutput, TextRender.ArtifactVerification);
             return result.IsValid ? ExitCodes.Success : ExitCodes.NotValid;
         });
