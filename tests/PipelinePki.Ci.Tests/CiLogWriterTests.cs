@@ -36,7 +36,7 @@ public class CiLogWriterTests
         writer.Write("\nprogress 10%\r\n");
         writer.WriteLine("someone else: error: not ours");
 
-        Assert.Equal("pipeline-pki: warning: no timestamp\npipeline-pki: error: broken, x\nprogress 10%\r\nsomeone else: error: not ours\n", inner.ToString().ReplaceLineEndings("\n"));
+        Assert.Equal("pipeline-pki: warning: no timestamp\npipeline-pki: error: broken, x\nprogress 10%\nsomeone else: error: not ours\n", inner.ToString().ReplaceLineEndings("\n"));
         Assert.Equal(
             [new CiAnnotation(CiAnnotationLevel.Warning, "no timestamp", "pipeline-pki"), new CiAnnotation(CiAnnotationLevel.Error, "broken, x", "pipeline-pki")],
             platform.Annotations);
