@@ -47,10 +47,20 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         Description = "Also send each audit line to syslog (RFC 5424 on /dev/log, or $PIPELINE_PKI_SYSLOG_SOCKET).",
         Recursive = true,
     };
+    internal readonly Option<string?> DotenvOption = new("--dotenv")
+    {
+        Description = $"GitLab: the dotenv file for artifacts:reports:dotenv that receives the outputs (default ${CiPlatforms.DotenvVariable}).",
+        Recursive = true,
+    };
+
+    /// <summary>stderr, watched so our own error and warning lines also become CI annotations.</summary>
+    private readonly CiLogWriter ciLog = new(error);
+
+    private CiPublisher? ciPublisher;
 
     public TextWriter Output => output;
 
-    public TextWriter Error => error;
+    public TextWriter Error => ciLog;
 
     public string? GetEnvironmentVariable(string name) => getEnvironmentVariable(name);
 
@@ -79,6 +89,9 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         var parseResult = root.Parse(args);
         var verbose = parseResult.GetValue(VerboseOption);
         var wantsJson = args.Contains("json") && args.Any(a => a is "--format" or "-f" || a.StartsWith("--format=", StringComparison.Ordinal));
+        var ciPlatform = CiWiring.Platform(parseResult, CiOption, DotenvOption, getEnvironmentVariable, output, ciLog.Inner, time);
+        ciPublisher = new CiPublisher(ciPlatform);
+        ciLog.Platform = ciPlatform;
 
         if (parseResult.Errors.Count > 0)
         {
@@ -93,8 +106,10 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         lazyServices = services;
         try
         {
+            // Before the command runs: nothing it prints can carry a secret the platform does not yet hide.
+            ciPublisher.MaskSecrets(CiWiring.SecretsNamedByOptions(parseResult, getEnvironmentVariable));
             return await parseResult.InvokeAsync(
-                new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = output, Error = error },
+                new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = output, Error = ciLog.Inner },
                 cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -139,6 +154,9 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
 
     internal CiEnvironment Ci => Services.GetRequiredService<CiEnvironment>();
 
+    /// <summary>Where commands hand their outputs, environment and summary to the CI platform.</summary>
+    internal CiPublisher CiPublisher => ciPublisher ?? throw new InvalidOperationException("no command is running");
+
     private ServiceProvider BuildServices(bool verbose)
     {
         var services = new ServiceCollection();
@@ -147,7 +165,7 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         {
             logging.ClearProviders();
             logging.SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Warning);
-            logging.AddProvider(new StderrLoggerProvider(error, verbose ? LogLevel.Debug : LogLevel.Warning));
+            logging.AddProvider(new StderrLoggerProvider(Error, verbose ? LogLevel.Debug : LogLevel.Warning));
         });
         services.AddSingleton(new CiEnvironment(getEnvironmentVariable));
         // CA and signing keys on PKCS#11 tokens (pkcs11: URIs); the PIN is read from this run's environment.
@@ -171,6 +189,7 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         services.AddHttpClient(CiWorkloadIdentity.HttpClientName)
             .ConfigureHttpClient(client => client.Timeout = TimeSpan.FromSeconds(30))
             .RedactLoggedHeaders(_ => true);
+        services.AddGitHubClient();
         return services.BuildServiceProvider();
     }
 
@@ -183,6 +202,7 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         root.Options.Add(AuditLogOption);
         root.Options.Add(AuditStdoutOption);
         root.Options.Add(AuditSyslogOption);
+        root.Options.Add(DotenvOption);
         root.Subcommands.Add(QuickstartCommand.Create(this));
         root.Subcommands.Add(CaCommands.Create(this));
         root.Subcommands.Add(CertCommands.Create(this));
@@ -191,6 +211,7 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         root.Subcommands.Add(SignCommands.Verify(this));
         root.Subcommands.Add(PolicyCommands.Create(this));
         root.Subcommands.Add(AuditCommands.Create(this));
+        root.Subcommands.Add(PublishCommands.Create(this));
         return root;
     }
 
@@ -198,10 +219,10 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
     {
         // One line, always: CI logs and wrappers grep for it, and some parser messages carry line breaks.
         message = string.Join(' ', message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        error.WriteLine($"pipeline-pki: error: {message}");
+        Error.WriteLine($"pipeline-pki: error: {message}");
         if (verbose && exception is not null)
         {
-            error.WriteLine(exception.ToString());
+            ciLog.Inner.WriteLine(exception.ToString());
         }
 
         if (json)

@@ -87,6 +87,7 @@ internal static class CertCommands
             var result = new IssueOutput(
                 record.Source, files, record.Serial, record.Subject, record.Issuer, record.SubjectAlternativeNames,
                 record.NotBefore, record.NotAfter, record.Profile, record.KeyType, record.Sha256Fingerprint);
+            app.CiPublisher.Publish(new Ci.Steps.IssueOutputs(files, record.Subject, record.Serial, record.NotBefore, record.NotAfter, record.Sha256Fingerprint));
             CommandKit.Render(app, parse.GetValue(format), result, () => CliJson.Default.IssueOutput, TextRender.Issued);
 
             return ExitCodes.Success;

@@ -102,6 +102,7 @@ internal static class SignCommands
                 cancellationToken);
             await GovernanceKit.Audit(app, parse, CommandKit.ResolveHome(app, parse.GetValue(home))).RecordAsync(
                 ArtifactAudit.Signed(GovernanceKit.Actor(app, parse), certificates[0], signingKey.Spec.Name, signed), cancellationToken);
+            app.CiPublisher.Publish(new Ci.Steps.SignOutputs(signed, manifestPath));
             CommandKit.Render(app, parse.GetValue(output), new SignOutput(signed, manifestPath is null ? null : Path.GetFullPath(manifestPath), entries), () => CliJson.Default.SignOutput, TextRender.Signed);
             return ExitCodes.Success;
         });
@@ -199,6 +200,7 @@ internal static class SignCommands
             }
 
             var result = new VerifyArtifactsOutput(outcomes.All(o => o.IsValid), outcomes);
+            app.CiPublisher.Publish(new Ci.Steps.VerifyOutputs(outcomes));
             CommandKit.Render(app, parse.GetValue(output), result, () => CliJson.Default.VerifyArtifactsOutput, TextRender.ArtifactVerification);
             return result.IsValid ? ExitCodes.Success : ExitCodes.NotValid;
         });

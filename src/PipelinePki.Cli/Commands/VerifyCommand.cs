@@ -75,6 +75,7 @@ internal static class VerifyCommand
             var verifier = app.Services.GetRequiredService<VerifierFactory>().Create(Durations.Parse(parse.GetValue(timeout)!, "--timeout"));
             var outcome = await verifier.VerifyAsync(request, cancellationToken);
             await GovernanceKit.EnforceCertificateAsync(app, policyDocument, request, leafPath, cancellationToken);
+            app.CiPublisher.Publish(new Ci.Steps.CertificateVerifyOutputs(leafPath, outcome));
             CommandKit.Render(app, parse.GetValue(format), outcome, () => CliJson.Default.VerificationOutcome, (output, v) => TextRender.Verification(output, leafPath, v));
 
             return outcome.IsValid ? ExitCodes.Success : ExitCodes.NotValid;
