@@ -19,7 +19,8 @@ public sealed record IssueOutputs(
         Output("keyPath", Files.PrivateKey ?? string.Empty),
         Output("chainPath", Files.Chain),
         Output("fullchainPath", Files.FullChain),
-        Output("rootPath", Files.Root),
+        // A remote source (Vault, ACME) may not send its trust anchor: then there is no root.pem and the output is "".
+        Output("rootPath", Files.Root ?? string.Empty),
         Output("serial", Serial),
         Output("notAfter", Time(NotAfter)),
         Output("fingerprint", Fingerprint),
