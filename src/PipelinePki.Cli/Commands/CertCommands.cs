@@ -16,6 +16,7 @@ internal static class CertCommands
     {
         var cert = new Command("cert", "Issue, inspect and verify certificates.");
         cert.Subcommands.Add(Issue(app));
+        cert.Subcommands.Add(RenewCommand.Create(app));
         cert.Subcommands.Add(Inspect(app));
         cert.Subcommands.Add(VerifyCommand.Create(app));
         cert.Subcommands.Add(CheckCommand.Create(app));
@@ -36,9 +37,10 @@ internal static class CertCommands
         var output = new Option<string>("--out", "-o") { Description = "Output directory for cert.pem, chain.pem, fullchain.pem, root.pem and key.pem.", Required = true };
         var passphraseEnv = CommandKit.PassphraseEnvOption();
         var format = CommandKit.FormatOption("text", "json");
+        var ciIdentity = new Option<bool>("--ci-identity") { Description = "Add a URI SAN naming this CI run's workflow and ref (GitHub, GitLab, Azure Pipelines; see README), for verify --identity." };
         var command = new Command("issue", "Issue a certificate (default: 24 h, ECDSA P-384, mTLS profile).")
         {
-            source, home, name, san, profile, ttl, keyType, csr, output, passphraseEnv, format,
+            source, home, name, san, profile, ttl, keyType, csr, output, passphraseEnv, format, ciIdentity,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -49,9 +51,15 @@ internal static class CertCommands
                 throw new UsageException("--name is required (the subject common name), unless --csr supplies one.");
             }
 
+            var names = (parse.GetValue(san) ?? []).Select(SubjectAlternativeName.Parse).ToList();
+            if (parse.GetValue(ciIdentity))
+            {
+                names.Add(SubjectAlternativeName.Uri(app.Ci.WorkloadIdentityUri(app.Ci.Detect(parse.GetValue(app.CiOption) ?? "auto"))));
+            }
+
             var request = new IssueRequest(
                 commonName ?? string.Empty,
-                (parse.GetValue(san) ?? []).Select(SubjectAlternativeName.Parse).ToList(),
+                names,
                 CertificateProfiles.Parse(parse.GetValue(profile)!),
                 Durations.Parse(parse.GetValue(ttl)!, "--ttl"),
                 KeySpec.Parse(parse.GetValue(keyType)!),
@@ -61,6 +69,7 @@ internal static class CertCommands
                 .Open(CommandKit.ResolveHome(app, parse.GetValue(home)), CommandKit.Passphrase(app, parse.GetValue(passphraseEnv)!));
             using var issued = await authority.IssueAsync(request, cancellationToken);
             var files = IssuedCertificateWriter.Write(parse.GetValue(output)!, issued);
+            IssueRecord.Create(parse, authority.Name, request, issued).Write(parse.GetValue(output)!);
             var record = issued.Record;
             var result = new IssueOutput(
                 authority.Name, files, record.Serial, record.Subject, record.Issuer, record.SubjectAlternativeNames,

@@ -75,4 +75,5 @@ public sealed record RotateOutput(CertificateInfo Intermediate);
 [JsonSerializable(typeof(PipelinePki.Core.Mtls.ProbeResult))]
 [JsonSerializable(typeof(PipelinePki.Cli.Commands.SignOutput))]
 [JsonSerializable(typeof(PipelinePki.Cli.Commands.VerifyArtifactsOutput))]
+[JsonSerializable(typeof(PipelinePki.Cli.Commands.RenewOutput))]
 internal sealed partial class CliJson : JsonSerializerContext;

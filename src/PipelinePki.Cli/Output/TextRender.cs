@@ -276,6 +276,11 @@ internal static class TextRender
 
     public static void Signed(TextWriter output, PipelinePki.Cli.Commands.SignOutput result)
     {
+        if (result.Ephemeral is { } ephemeral)
+        {
+            output.WriteLine($"ephemeral signer: {ephemeral.Subject}, serial {ephemeral.Serial}, valid until {ephemeral.NotAfter:u}{(ephemeral.SubjectAlternativeNames.Count > 0 ? $", names {string.Join(", ", ephemeral.SubjectAlternativeNames)}" : string.Empty)} (key held in memory only)");
+        }
+
         foreach (var item in result.Signed)
         {
             var stamp = item.TimestampTime is { } t ? $", timestamped {t:u}" : ", no timestamp";
@@ -294,6 +299,22 @@ internal static class TextRender
                 var mark = Mark(check.Status);
                 output.WriteLine($"  {mark} {check.Check,-26} {(check.PathIndex is { } i ? $"[{i}] " : string.Empty)}{check.Detail}");
             }
+        }
+    }
+
+    public static void Renewed(TextWriter output, PipelinePki.Cli.Commands.RenewOutput result)
+    {
+        if (!result.Renewed)
+        {
+            output.WriteLine($"not renewed ({result.PreviousSerial}, valid until {result.PreviousNotAfter:u}): {result.Reason}");
+            return;
+        }
+
+        output.WriteLine($"renewed: {result.PreviousSerial} -> {result.Serial}, valid until {result.NotAfter:u} ({(result.KeyReused == true ? "same key" : "fresh key")})");
+        output.WriteLine($"  why: {result.Reason}");
+        foreach (var file in result.Files ?? [])
+        {
+            output.WriteLine($"  {file}");
         }
     }
 
