@@ -145,11 +145,13 @@ public sealed class ArtifactVerifier(CertificateVerifier verifier, TimeProvider 
             var name = tokens.Count == 1 ? Timestamp : $"{Timestamp}[{i + 1}]";
             try
             {
-                var (hashOid, _) = CmsTimestampToken.ReadImprint(tokens[i]);
+                // Bundles carry whole TimeStampResp values, CMS the bare token: the same token either way.
+                var tokenDer = CmsTimestampToken.Extract(tokens[i], signaturePath);
+                var (hashOid, _) = CmsTimestampToken.ReadImprint(tokenDer);
                 var hash = CmsOids.DigestFromOid(hashOid) ?? throw new NotValidException($"timestamp uses an unsupported hash {hashOid}");
                 using var hasher = IncrementalHash.CreateHash(hash);
                 hasher.AppendData(signatureValue);
-                var stamp = TimestampVerifier.Verify(tokens[i], hasher.GetHashAndReset(), hash);
+                var stamp = TimestampVerifier.Verify(tokenDer, hasher.GetHashAndReset(), hash);
                 var tsaOutcome = await verifier.VerifyAsync(
                     new VerifyRequest(stamp.TsaCertificate, request.TrustAnchors, [.. stamp.Certificates, .. carried, .. request.Untrusted], [],
                         stamp.GenTime, CertificatePurpose.TimeStamping, null, request.Revocation, request.SoftFail, null, request.Crls),
@@ -164,9 +166,9 @@ public sealed class ArtifactVerifier(CertificateVerifier verifier, TimeProvider 
                     checks.Add(new CheckResult(name, CheckStatus.Failed, $"the timestamping authority is not trusted: {string.Join("; ", tsaOutcome.Failures.Select(f => $"{f.Check}: {f.Detail}"))}"));
                 }
             }
-            catch (Exception e) when (e is NotValidException or BadInputException)
+            catch (Exception e) when (e is NotValidException or BadInputException or RemoteFailureException or System.Formats.Asn1.AsnContentException)
             {
-                checks.Add(new CheckResult(name, CheckStatus.Failed, e.Message));
+                checks.Add(new CheckResult(name, CheckStatus.Failed, e is System.Formats.Asn1.AsnContentException ? $"{signaturePath}: the timestamp is not an RFC 3161 token ({e.Message})" : e.Message));
             }
         }
 
