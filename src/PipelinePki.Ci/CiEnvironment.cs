@@ -55,6 +55,31 @@ public sealed class CiEnvironment(Func<string, string?> getVariable)
         _ => new Requester("local", Actor: LocalActor()),
     };
 
+    /// <summary>
+    /// The run's workload identity as a URI SAN, so <c>verify --identity</c> can demand "built by the
+    /// release workflow on main". GitHub and GitLab use the forms Sigstore's Fulcio puts in its
+    /// certificates (the workflow or CI config file at a ref); Azure Pipelines has no such
+    /// convention, so ours is the pipeline definition at a branch:
+    /// <list type="bullet">
+    /// <item>GitHub: <c>$GITHUB_SERVER_URL/$GITHUB_WORKFLOW_REF</c>, e.g. <c>https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main</c></item>
+    /// <item>GitLab: <c>https://$CI_CONFIG_REF_URI</c>, e.g. <c>https://gitlab.com/acme/app//.gitlab-ci.yml@refs/heads/main</c></item>
+    /// <item>Azure: <c>$SYSTEM_COLLECTIONURI$SYSTEM_TEAMPROJECT/_build/definition/$SYSTEM_DEFINITIONID@$BUILD_SOURCEBRANCH</c></item>
+    /// </list>
+    /// </summary>
+    /// <exception cref="Core.BadInputException">No platform was detected, or a variable the platform always sets is missing.</exception>
+    public string WorkloadIdentityUri(CiPlatformKind platform) => platform switch
+    {
+        CiPlatformKind.GitHubActions => $"{Require("GITHUB_SERVER_URL").TrimEnd('/')}/{Require("GITHUB_WORKFLOW_REF").TrimStart('/')}",
+        CiPlatformKind.GitLabCi => $"https://{Require("CI_CONFIG_REF_URI")}",
+        CiPlatformKind.AzurePipelines =>
+            $"{Require("SYSTEM_COLLECTIONURI").TrimEnd('/')}/{Uri.EscapeDataString(Require("SYSTEM_TEAMPROJECT"))}/_build/definition/{Require("SYSTEM_DEFINITIONID")}@{Require("BUILD_SOURCEBRANCH")}",
+        _ => throw new Core.BadInputException(
+            "--ci-identity: no CI platform detected (none of GITHUB_ACTIONS, TF_BUILD or GITLAB_CI is true), environment; run it inside GitHub Actions, Azure Pipelines or GitLab CI, or drop --ci-identity."),
+    };
+
+    private string Require(string name) => Get(name)
+        ?? throw new Core.BadInputException($"--ci-identity: the CI variable {name} is not set, environment; the platform normally sets it (GitLab: CI_CONFIG_REF_URI needs GitLab 16.2+), or drop --ci-identity.");
+
     private CiPlatformKind AutoDetect()
     {
         if (IsTrue(Get("GITHUB_ACTIONS")))

@@ -16,6 +16,7 @@ internal static class CertCommands
     {
         var cert = new Command("cert", "Issue, inspect and verify certificates.");
         cert.Subcommands.Add(Issue(app));
+        cert.Subcommands.Add(RenewCommand.Create(app));
         cert.Subcommands.Add(Inspect(app));
         cert.Subcommands.Add(VerifyCommand.Create(app));
         cert.Subcommands.Add(CheckCommand.Create(app));
@@ -38,9 +39,10 @@ internal static class CertCommands
         var passphraseEnv = CommandKit.PassphraseEnvOption();
         var format = CommandKit.FormatOption("text", "json");
         var policyFile = GovernanceKit.PolicyOption();
+        var ciIdentity = new Option<bool>("--ci-identity") { Description = "Add a URI SAN naming this CI run's workflow and ref (GitHub, GitLab, Azure Pipelines; see README), for verify --identity." };
         var command = new Command("issue", "Issue a certificate (default: 24 h, ECDSA P-384, mTLS profile).")
         {
-            source, home, name, san, profile, ttl, keyType, csr, output, passphraseEnv, format, policyFile,
+            source, home, name, san, profile, ttl, keyType, csr, output, passphraseEnv, format, policyFile, ciIdentity,
         };
         vault.AddTo(command, issuing: true);
         command.SetAction(async (parse, cancellationToken) =>
@@ -52,9 +54,15 @@ internal static class CertCommands
                 throw new UsageException("--name is required (the subject common name), unless --csr supplies one.");
             }
 
+            var names = (parse.GetValue(san) ?? []).Select(SubjectAlternativeName.Parse).ToList();
+            if (parse.GetValue(ciIdentity))
+            {
+                names.Add(SubjectAlternativeName.Uri(app.Ci.WorkloadIdentityUri(app.Ci.Detect(parse.GetValue(app.CiOption) ?? "auto"))));
+            }
+
             var request = new IssueRequest(
                 commonName ?? string.Empty,
-                (parse.GetValue(san) ?? []).Select(SubjectAlternativeName.Parse).ToList(),
+                names,
                 CertificateProfiles.Parse(parse.GetValue(profile)!),
                 Durations.Parse(parse.GetValue(ttl)!, "--ttl"),
                 KeySpec.Parse(parse.GetValue(keyType)!),
@@ -83,6 +91,7 @@ internal static class CertCommands
             using var issuedCertificate = issued;
             var files = IssuedCertificateWriter.Write(parse.GetValue(output)!, issued);
             await audit.RecordAsync(GovernanceKit.Issued(attempt, issued.Record), cancellationToken);
+            IssueRecord.Create(parse, parse.GetValue(source)!, request, issued).Write(parse.GetValue(output)!);
             var record = issued.Record;
             var result = new IssueOutput(
                 record.Source, files, record.Serial, record.Subject, record.Issuer, record.SubjectAlternativeNames,

@@ -12,7 +12,10 @@ using PipelinePki.Core.Validation;
 
 namespace PipelinePki.Cli.Commands;
 
-public sealed record SignOutput(IReadOnlyList<SignedArtifact> Signed, string? Manifest = null, int? ManifestEntries = null);
+public sealed record SignOutput(IReadOnlyList<SignedArtifact> Signed, string? Manifest = null, int? ManifestEntries = null, EphemeralSignerOutput? Ephemeral = null);
+
+/// <summary>The in-memory signer's certificate (the key itself was never written anywhere).</summary>
+public sealed record EphemeralSignerOutput(string Serial, string Subject, IReadOnlyList<string> SubjectAlternativeNames, DateTimeOffset NotAfter);
 
 public sealed record VerifyArtifactsOutput(bool IsValid, IReadOnlyList<ArtifactVerificationOutcome> Artifacts);
 
@@ -24,10 +27,13 @@ internal static class SignCommands
         var files = new Argument<string[]>("files") { Description = "Artifacts to sign (files or quoted globs).", Arity = ArgumentArity.ZeroOrMore };
         var digest = new Option<string[]>("--digest") { Description = "Container image digest to sign (sha256:HEX; repeatable): writes sha256-HEX.payload.json and its signature, no registry needed.", AllowMultipleArgumentsPerToken = true };
         var subject = new Option<string?>("--subject") { Description = "Image reference recorded with --digest (for example registry.example/app)." };
-        var key = new Option<string>("--key") { Description = "Signing key: a file (PEM/DER PKCS#8, SEC1 or PKCS#1; encrypted keys need --passphrase-env) or a pkcs11: URI (RFC 7512; with --module and --pin-env; the key never leaves the token).", Required = true };
+        var key = new Option<string?>("--key") { Description = "Signing key: a file (PEM/DER PKCS#8, SEC1 or PKCS#1; encrypted keys need --passphrase-env) or a pkcs11: URI (RFC 7512; with --module and --pin-env; the key never leaves the token). Required unless --ephemeral." };
         var module = Pkcs11Options.Module();
         var pinEnv = Pkcs11Options.PinEnv();
-        var cert = new Option<string>("--cert") { Description = "Signing certificate (code-signing profile); a bundle's further certificates are used as the chain.", Required = true };
+        var cert = new Option<string?>("--cert") { Description = "Signing certificate (code-signing profile); a bundle's further certificates are used as the chain. Required unless --ephemeral." };
+        var ephemeral = new Option<bool>("--ephemeral") { Description = "Sign with a fresh in-memory key, certified for code signing by the CA at --home for --ttl; never written. Needs a timestamp." };
+        var ephemeralSan = new Option<string[]>("--san") { Description = "With --ephemeral: SANs of the signing certificate (uri:…, dns:…, email:…; repeatable)." };
+        var ephemeralTtl = new Option<string>("--ttl") { Description = "With --ephemeral: lifetime of the signing certificate.", DefaultValueFactory = _ => "15m" };
         var chain = new Option<string[]>("--chain") { Description = "Intermediate certificates to include.", AllowMultipleArgumentsPerToken = true };
         var passphraseEnv = new Option<string?>("--passphrase-env") { Description = "Environment variable holding the key's passphrase." };
         var format = new Option<string>("--signature-format") { Description = "cms (FILE.p7s), bundle (Sigstore v0.3, FILE.sigstore.json) or both (default; cms alone when the key or a missing timestamp rules the bundle out).", DefaultValueFactory = _ => "both" };
@@ -43,17 +49,50 @@ internal static class SignCommands
         var command = new Command("sign", "Sign artifacts: a detached CMS signature (FILE.p7s) with the certificate path and an RFC 3161 timestamp.")
         {
             files, digest, subject, key, cert, chain, passphraseEnv, module, pinEnv, format, timestamp, home, caPassphraseEnv, outDir, manifest, timeout, output,
+            ephemeral, ephemeralSan, ephemeralTtl,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var keyPath = parse.GetValue(key)!;
+            var keyPath = parse.GetValue(key);
+            var certPath = parse.GetValue(cert);
+            var isEphemeral = parse.GetValue(ephemeral);
             var variable = parse.GetValue(passphraseEnv);
-            using ISigningKey signingKey = Pkcs11Options.IsPkcs11(keyPath)
-                ? ExternalKeyProviders.For(app.Services.GetService<IExternalKeyProvider>(), keyPath, "--key").Open(Pkcs11Options.Reference(app, parse, keyPath, module, pinEnv))
-                : PrivateKeyCodec.Read(PkiObjectReader.ReadFile(keyPath), keyPath, variable is null ? () => null : CommandKit.Passphrase(app, variable).Invoke);
-            var certificates = PkiObjectReader.ReadCertificates(parse.GetValue(cert)!);
-            var intermediates = certificates.Skip(1).Concat((parse.GetValue(chain) ?? []).SelectMany(PkiObjectReader.ReadCertificates)).ToList();
+            if (isEphemeral && (keyPath is not null || certPath is not null))
+            {
+                throw new UsageException("--ephemeral makes its own key and certificate; drop --key and --cert.");
+            }
+
+            if (!isEphemeral && (keyPath is null || certPath is null))
+            {
+                throw new UsageException("--key and --cert are required (or --ephemeral with --home, to sign with a fresh in-memory key).");
+            }
+
             var source = TimestampSource(app, parse.GetValue(timestamp)!, parse.GetValue(home), parse.GetValue(caPassphraseEnv)!, Durations.Parse(parse.GetValue(timeout)!, "--timeout"));
+            if (source is null && isEphemeral)
+            {
+                // The certificate lives minutes: without a timestamp the signatures would stop verifying almost at once.
+                throw new UsageException("--ephemeral needs a timestamp (the certificate lives only --ttl): use --timestamp local with a CA at --home, or a TSA URL.");
+            }
+
+            using var identity = isEphemeral
+                ? await new EphemeralSigner(app.Services.GetRequiredService<LocalAuthorityFactory>()
+                        .Open(CommandKit.ResolveHome(app, parse.GetValue(home)), CommandKit.Passphrase(app, parse.GetValue(caPassphraseEnv)!)))
+                    .CreateAsync(
+                        new EphemeralSignerRequest(
+                            "pipeline-pki ephemeral signer",
+                            (parse.GetValue(ephemeralSan) ?? []).Select(SubjectAlternativeName.Parse).ToList(),
+                            Durations.Parse(parse.GetValue(ephemeralTtl)!, "--ttl"),
+                            KeySpec.Default,
+                            CommandKit.Requester(app, parse)),
+                        cancellationToken)
+                : null;
+            using ISigningKey? fileKey = identity is not null ? null
+                : Pkcs11Options.IsPkcs11(keyPath!)
+                    ? ExternalKeyProviders.For(app.Services.GetService<IExternalKeyProvider>(), keyPath!, "--key").Open(Pkcs11Options.Reference(app, parse, keyPath!, module, pinEnv))
+                    : PrivateKeyCodec.Read(PkiObjectReader.ReadFile(keyPath!), keyPath!, variable is null ? () => null : CommandKit.Passphrase(app, variable).Invoke);
+            var signingKey = identity?.Key ?? fileKey!;
+            IReadOnlyList<Org.BouncyCastle.X509.X509Certificate> certificates = identity is null ? PkiObjectReader.ReadCertificates(certPath!) : [identity.Certificate, .. identity.Chain];
+            var intermediates = certificates.Skip(1).Concat((parse.GetValue(chain) ?? []).SelectMany(PkiObjectReader.ReadCertificates)).ToList();
             if (source is null)
             {
                 app.Error.WriteLine("pipeline-pki: warning: no timestamp: the signatures stop verifying when the signing certificate expires (use --timestamp local or a TSA URL).");
@@ -103,7 +142,9 @@ internal static class SignCommands
             await GovernanceKit.Audit(app, parse, CommandKit.ResolveHome(app, parse.GetValue(home))).RecordAsync(
                 ArtifactAudit.Signed(GovernanceKit.Actor(app, parse), certificates[0], signingKey.Spec.Name, signed), cancellationToken);
             app.CiPublisher.Publish(new Ci.Steps.SignOutputs(signed, manifestPath));
-            CommandKit.Render(app, parse.GetValue(output), new SignOutput(signed, manifestPath is null ? null : Path.GetFullPath(manifestPath), entries), () => CliJson.Default.SignOutput, TextRender.Signed);
+            var ephemeralOutput = identity is null ? null
+                : new EphemeralSignerOutput(identity.Record.Serial, identity.Record.Subject, identity.Record.SubjectAlternativeNames, identity.Record.NotAfter);
+            CommandKit.Render(app, parse.GetValue(output), new SignOutput(signed, manifestPath is null ? null : Path.GetFullPath(manifestPath), entries, ephemeralOutput), () => CliJson.Default.SignOutput, TextRender.Signed);
             return ExitCodes.Success;
         });
         return command;
@@ -112,9 +153,9 @@ internal static class SignCommands
     public static Command Verify(CliApp app)
     {
         var files = new Argument<string[]>("files") { Description = "Artifacts to verify (each with FILE.p7s beside it unless --signature).", Arity = ArgumentArity.OneOrMore };
-        var signature = new Option<string?>("--signature") { Description = "The signature file, when verifying one artifact whose signature is elsewhere." };
+        var signature = new Option<string?>("--signature") { Description = "The signature file (CMS or Sigstore bundle, detected by content), when verifying one artifact whose signature is elsewhere. Default: FILE.p7s, else FILE.sigstore.json." };
         var trust = new Option<string[]>("--trust") { Description = "Trust anchors (repeatable).", Required = true, AllowMultipleArgumentsPerToken = true };
-        var untrusted = new Option<string[]>("--untrusted") { Description = "Extra intermediates.", AllowMultipleArgumentsPerToken = true };
+        var untrusted = new Option<string[]>("--untrusted") { Description = "Extra intermediates (a Sigstore bundle carries only the leaf: pass chain.pem here).", AllowMultipleArgumentsPerToken = true };
         var crl = new Option<string[]>("--crl") { Description = "CRLs (others are fetched from distribution points).", AllowMultipleArgumentsPerToken = true };
         var revocation = new Option<string>("--revocation") { Description = "auto, crl, ocsp or none.", DefaultValueFactory = _ => "auto" };
         revocation.AcceptOnlyFromAmong("auto", "crl", "ocsp", "none");

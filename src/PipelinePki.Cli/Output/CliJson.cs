@@ -76,4 +76,5 @@ public sealed record RotateOutput(CertificateInfo Intermediate);
 [JsonSerializable(typeof(PipelinePki.Cli.Commands.SignOutput))]
 [JsonSerializable(typeof(PipelinePki.Cli.Commands.VerifyArtifactsOutput))]
 [JsonSerializable(typeof(PipelinePki.Ci.GitHub.GitHubReleaseResult))]
+[JsonSerializable(typeof(PipelinePki.Cli.Commands.RenewOutput))]
 internal sealed partial class CliJson : JsonSerializerContext;

@@ -8,17 +8,25 @@ using PipelinePki.Core.Keys;
 namespace PipelinePki.Core.Certificates;
 
 /// <summary>
-/// PKCS#10 requests for keys this tool holds, so a remote CA (Vault's <c>sign</c>, ACME's finalize)
-/// certifies a key that never leaves the runner.
+/// PKCS#10 requests (RFC 2986) signed by any <see cref="ISigningKey"/>: the way a key that must stay
+/// where it is (made on the runner for Vault's <c>sign</c> or ACME's finalize, in memory for an
+/// ephemeral signer, on disk for <c>cert renew --reuse-key</c>, in a token) gets certified by a
+/// source that takes a CSR. The key never leaves the process.
 /// </summary>
 public static class CertificationRequestBuilder
 {
-    /// <summary>A PEM CSR with subject CN=<paramref name="commonName"/> and the names as an extensionRequest.</summary>
-    public static string BuildPem(ISigningKey key, string commonName, IReadOnlyList<SubjectAlternativeName> names)
+    /// <summary>
+    /// DER CSR with subject <c>CN=<paramref name="commonName"/></c> (an empty subject when there is
+    /// none) and the names, when any, in an extensionRequest attribute.
+    /// </summary>
+    public static byte[] Build(ISigningKey key, string? commonName, IReadOnlyList<SubjectAlternativeName> names)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(names);
-        Asn1Set? attributes = null;
+        var subject = string.IsNullOrEmpty(commonName)
+            ? new X509Name(new List<DerObjectIdentifier>(), new List<string>())
+            : CertificateFactory.LeafName(commonName);
+        var attributes = new DerSet();
         if (names.Count > 0)
         {
             var extensions = new X509ExtensionsGenerator();
@@ -28,9 +36,13 @@ public static class CertificationRequestBuilder
 
         var request = new Pkcs10CertificationRequest(
             new KeySignatureFactory(key),
-            CertificateFactory.LeafName(commonName),
+            subject,
             SubjectPublicKeyInfo.GetInstance(key.SubjectPublicKeyInfo),
             attributes);
-        return Pem.Encode("CERTIFICATE REQUEST", request.GetEncoded());
+        return request.GetEncoded();
     }
+
+    /// <summary>The same request as PEM (<c>CERTIFICATE REQUEST</c>), as Vault's sign endpoint takes it.</summary>
+    public static string BuildPem(ISigningKey key, string? commonName, IReadOnlyList<SubjectAlternativeName> names) =>
+        Pem.Encode("CERTIFICATE REQUEST", Build(key, commonName, names));
 }

@@ -47,8 +47,41 @@ public sealed class ArtifactVerifier(CertificateVerifier verifier, TimeProvider 
 
     public async Task<ArtifactVerificationOutcome> VerifyAsync(VerifyArtifactRequest request, IProgress<long>? progress, CancellationToken cancellationToken)
     {
-        var signaturePath = request.SignaturePath ?? request.File + ".p7s";
-        var cms = CmsDetachedVerifier.Parse(Certificates.PkiObjectReader.ReadFile(signaturePath), signaturePath);
+        var (signaturePath, content) = LocateSignature(request);
+        return SignatureFiles.IsSigstoreBundle(content)
+            ? await VerifyBundleAsync(request, signaturePath, content, progress, cancellationToken)
+            : await VerifyCmsAsync(request, signaturePath, content, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// The signature to check: <c>--signature</c> when given (CMS or bundle, told apart by content), else
+    /// <c>FILE.p7s</c>, else <c>FILE.sigstore.json</c>.
+    /// </summary>
+    private static (string Path, byte[] Content) LocateSignature(VerifyArtifactRequest request)
+    {
+        if (request.SignaturePath is { } given)
+        {
+            return (given, Certificates.PkiObjectReader.ReadFile(given));
+        }
+
+        var cms = request.File + SignatureFiles.CmsSuffix;
+        var bundle = request.File + SignatureFiles.BundleSuffix;
+        if (!File.Exists(cms) && File.Exists(bundle))
+        {
+            return (bundle, Certificates.PkiObjectReader.ReadFile(bundle));
+        }
+
+        if (!File.Exists(cms))
+        {
+            throw new BadInputException($"{Path.GetFullPath(cms)}: no signature found (nor {Path.GetFileName(bundle)}); sign the artifact first, or name its signature with --signature.");
+        }
+
+        return (cms, Certificates.PkiObjectReader.ReadFile(cms));
+    }
+
+    private async Task<ArtifactVerificationOutcome> VerifyCmsAsync(VerifyArtifactRequest request, string signaturePath, byte[] content, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        var cms = CmsDetachedVerifier.Parse(content, signaturePath);
         var checks = new List<CheckResult>();
         var signer = CertificateDescriber.Describe(cms.SignerCertificate);
 
@@ -63,44 +96,89 @@ public sealed class ArtifactVerifier(CertificateVerifier verifier, TimeProvider 
             ? new CheckResult(Signature, CheckStatus.Passed, $"signature by {signer.Subject} verifies")
             : new CheckResult(Signature, digestMatches ? CheckStatus.Failed : CheckStatus.Skipped, digestMatches ? $"{signaturePath}: {integrityProblem}" : "not checked: the content does not match"));
 
-        // The timestamp: over the signature value (RFC 3161 Appendix A), by a TSA that chains to a trust anchor.
+        IReadOnlyList<byte[]> tokens = cms.TimestampToken is { } token ? [token] : [];
+        return await JudgeSignerAsync(request, signaturePath, cms.SignerCertificate, cms.Certificates, cms.SignatureValue, tokens, checks, cancellationToken);
+    }
+
+    /// <summary>
+    /// A Sigstore v0.3 bundle, judged by the same rules as CMS: the artifact is hashed here and the
+    /// signature checked over our digest (the bundle's messageDigest only has to agree with it), every
+    /// RFC 3161 timestamp is verified. A bundle carries the leaf only, so intermediates come from --untrusted.
+    /// </summary>
+    private async Task<ArtifactVerificationOutcome> VerifyBundleAsync(VerifyArtifactRequest request, string signaturePath, byte[] content, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        var bundle = Sigstore.SigstoreBundle.Parse(content, signaturePath);
+        var signerCertificate = Certificates.PkiObjectReader.ParseCertificate(bundle.Certificate, signaturePath);
+        var signer = CertificateDescriber.Describe(signerCertificate);
+        var checks = new List<CheckResult>();
+
+        var digest = await ArtifactDigest.ComputeFileAsync(request.File, bundle.DigestAlgorithm, progress, cancellationToken);
+        var digestMatches = CryptographicOperations.FixedTimeEquals(bundle.ArtifactDigest, digest);
+        checks.Add(digestMatches
+            ? new CheckResult(Integrity, CheckStatus.Passed, $"{bundle.DigestAlgorithm.Name} digest matches the bundle's messageDigest")
+            : new CheckResult(Integrity, CheckStatus.Failed, $"{request.File} does not match what was signed: it was modified, or this is another file"));
+        var signatureProblem = DigestSignature.Verify(bundle.Certificate, digest, bundle.DigestAlgorithm, bundle.Signature);
+        checks.Add(signatureProblem is null
+            ? new CheckResult(Signature, CheckStatus.Passed, $"signature by {signer.Subject} verifies over the artifact's digest")
+            : new CheckResult(Signature, CheckStatus.Failed, $"{signaturePath}: {signatureProblem}"));
+
+        return await JudgeSignerAsync(request, signaturePath, signerCertificate, [], bundle.Signature, bundle.TimeStampResponses, checks, cancellationToken);
+    }
+
+    /// <summary>What CMS and bundles share: timestamps over the signature value, the signer's and TSAs' paths, the signing-time window, identity.</summary>
+    private async Task<ArtifactVerificationOutcome> JudgeSignerAsync(
+        VerifyArtifactRequest request,
+        string signaturePath,
+        X509Certificate signerCertificate,
+        IReadOnlyList<X509Certificate> carried,
+        byte[] signatureValue,
+        IReadOnlyList<byte[]> tokens,
+        List<CheckResult> checks,
+        CancellationToken cancellationToken)
+    {
+        var signer = CertificateDescriber.Describe(signerCertificate);
+
+        // Every timestamp is checked (a bad one is a tampering signal); the first valid one dates the signature.
         DateTimeOffset? stampedAt = null;
-        if (cms.TimestampToken is { } token)
+        for (var i = 0; i < tokens.Count; i++)
         {
+            var name = tokens.Count == 1 ? Timestamp : $"{Timestamp}[{i + 1}]";
             try
             {
-                var (hashOid, _) = CmsTimestampToken.ReadImprint(token);
+                // Bundles carry whole TimeStampResp values, CMS the bare token: the same token either way.
+                var tokenDer = CmsTimestampToken.Extract(tokens[i], signaturePath);
+                var (hashOid, _) = CmsTimestampToken.ReadImprint(tokenDer);
                 var hash = CmsOids.DigestFromOid(hashOid) ?? throw new NotValidException($"timestamp uses an unsupported hash {hashOid}");
                 using var hasher = IncrementalHash.CreateHash(hash);
-                hasher.AppendData(cms.SignatureValue);
-                var stamp = TimestampVerifier.Verify(token, hasher.GetHashAndReset(), hash);
+                hasher.AppendData(signatureValue);
+                var stamp = TimestampVerifier.Verify(tokenDer, hasher.GetHashAndReset(), hash);
                 var tsaOutcome = await verifier.VerifyAsync(
-                    new VerifyRequest(stamp.TsaCertificate, request.TrustAnchors, [.. stamp.Certificates, .. cms.Certificates, .. request.Untrusted], [],
+                    new VerifyRequest(stamp.TsaCertificate, request.TrustAnchors, [.. stamp.Certificates, .. carried, .. request.Untrusted], [],
                         stamp.GenTime, CertificatePurpose.TimeStamping, null, request.Revocation, request.SoftFail, null, request.Crls),
                     cancellationToken);
                 if (tsaOutcome.IsValid)
                 {
-                    stampedAt = stamp.GenTime;
-                    checks.Add(new CheckResult(Timestamp, CheckStatus.Passed, $"timestamped {stamp.GenTime:u} by {CertificateDescriber.FormatName(stamp.TsaCertificate.SubjectDN)}"));
+                    stampedAt ??= stamp.GenTime;
+                    checks.Add(new CheckResult(name, CheckStatus.Passed, $"timestamped {stamp.GenTime:u} by {CertificateDescriber.FormatName(stamp.TsaCertificate.SubjectDN)}"));
                 }
                 else
                 {
-                    checks.Add(new CheckResult(Timestamp, CheckStatus.Failed, $"the timestamping authority is not trusted: {string.Join("; ", tsaOutcome.Failures.Select(f => $"{f.Check}: {f.Detail}"))}"));
+                    checks.Add(new CheckResult(name, CheckStatus.Failed, $"the timestamping authority is not trusted: {string.Join("; ", tsaOutcome.Failures.Select(f => $"{f.Check}: {f.Detail}"))}"));
                 }
             }
-            catch (Exception e) when (e is NotValidException or BadInputException)
+            catch (Exception e) when (e is NotValidException or BadInputException or RemoteFailureException or System.Formats.Asn1.AsnContentException)
             {
-                checks.Add(new CheckResult(Timestamp, CheckStatus.Failed, e.Message));
+                checks.Add(new CheckResult(name, CheckStatus.Failed, e is System.Formats.Asn1.AsnContentException ? $"{signaturePath}: the timestamp is not an RFC 3161 token ({e.Message})" : e.Message));
             }
         }
-        else
+
+        if (tokens.Count == 0)
         {
             checks.Add(new CheckResult(Timestamp, CheckStatus.Skipped, "no timestamp: the signer's certificate must be valid now (or at --at)"));
         }
 
-        var at = request.At ?? stampedAt ?? time.GetUtcNow();
         var outcome = await verifier.VerifyAsync(
-            new VerifyRequest(cms.SignerCertificate, request.TrustAnchors, [.. cms.Certificates, .. request.Untrusted], [], stampedAt ?? request.At,
+            new VerifyRequest(signerCertificate, request.TrustAnchors, [.. carried, .. request.Untrusted], [], stampedAt ?? request.At ?? time.GetUtcNow(),
                 CertificatePurpose.CodeSigning, null, request.Revocation, request.SoftFail, null, request.Crls),
             cancellationToken);
         foreach (var check in outcome.Checks.Where(c => c.Status != CheckStatus.Passed || c.Check is CheckNames.PathBuilding))
