@@ -38,7 +38,7 @@ public class LocalAuthorityIssuanceTests
             CancellationToken.None);
         var files = IssuedCertificateWriter.Write(temp.Combine("out"), issued);
 
-        var result = await OpenSsl.VerifyAsync(files.Root, files.Chain, files.Certificate, purpose);
+        var result = await OpenSsl.VerifyAsync(files.Root!, files.Chain, files.Certificate, purpose);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains(": OK", result.StandardOutput, StringComparison.Ordinal);
     }
@@ -54,7 +54,7 @@ public class LocalAuthorityIssuanceTests
         using var issued = await authority.IssueAsync(ThrowawayCa.Request(profile: CertificateProfiles.Parse(profile), sans: "dns:a.example"), CancellationToken.None);
         var files = IssuedCertificateWriter.Write(temp.Combine("out"), issued);
 
-        var result = await OpenSsl.VerifyAsync(files.Root, files.Chain, files.Certificate, wrongPurpose);
+        var result = await OpenSsl.VerifyAsync(files.Root!, files.Chain, files.Certificate, wrongPurpose);
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("error 26", result.Combined, StringComparison.Ordinal); // X509_V_ERR_INVALID_PURPOSE
     }
@@ -192,7 +192,7 @@ public class LocalAuthorityIssuanceTests
         // Inside the constraints it issues, and OpenSSL agrees the name constraints hold.
         using var ok = await authority.IssueAsync(ThrowawayCa.Request(sans: ["dns:build.example.internal", "uri:spiffe://example.internal/ci"]), CancellationToken.None);
         var files = IssuedCertificateWriter.Write(temp.Combine("out"), ok);
-        var verdict = await OpenSsl.VerifyAsync(files.Root, files.Chain, files.Certificate, "sslclient");
+        var verdict = await OpenSsl.VerifyAsync(files.Root!, files.Chain, files.Certificate, "sslclient");
         Assert.True(verdict.ExitCode == 0, verdict.ToString());
     }
 
@@ -224,7 +224,7 @@ public class LocalAuthorityIssuanceTests
         var certKey = await OpenSsl.RunAsync("x509", "-in", files.Certificate, "-noout", "-pubkey");
         var privKey = await OpenSsl.RunAsync("pkey", "-in", key, "-pubout");
         Assert.Equal(privKey.StandardOutput, certKey.StandardOutput);
-        var verdict = await OpenSsl.VerifyAsync(files.Root, files.Chain, files.Certificate, "sslclient");
+        var verdict = await OpenSsl.VerifyAsync(files.Root!, files.Chain, files.Certificate, "sslclient");
         Assert.True(verdict.ExitCode == 0, verdict.ToString());
     }
 

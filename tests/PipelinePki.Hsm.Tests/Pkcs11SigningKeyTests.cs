@@ -68,7 +68,7 @@ public sealed class Pkcs11SigningKeyTests(SoftHsmFixture fixture)
         Assert.Equal(spec, issued.Record.KeyType);
         Assert.Equal($"CN=hsm-{label}", issued.Record.Subject);
         Assert.Equal(Convert.ToHexString(spki), Convert.ToHexString(issued.Certificate.PublicKey.ExportSubjectPublicKeyInfo()));
-        var verdict = await OpenSsl.VerifyAsync(files.Root, files.Chain, files.Certificate, "sslclient");
+        var verdict = await OpenSsl.VerifyAsync(files.Root!, files.Chain, files.Certificate, "sslclient");
         Assert.True(verdict.ExitCode == 0, verdict.ToString());
     }
 

@@ -53,7 +53,10 @@ internal static class TextRender
         output.WriteLine($"  files:   {result.Files.Certificate}");
         output.WriteLine($"           {result.Files.Chain}");
         output.WriteLine($"           {result.Files.FullChain}");
-        output.WriteLine($"           {result.Files.Root}");
+        if (result.Files.Root is not null)
+        {
+            output.WriteLine($"           {result.Files.Root}");
+        }
         if (result.Files.PrivateKey is not null)
         {
             output.WriteLine($"           {result.Files.PrivateKey} (0600)");

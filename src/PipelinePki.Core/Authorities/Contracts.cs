@@ -21,11 +21,11 @@ public sealed record IssueRequest(
     Requester Requester,
     CertificationRequestInput? CertificationRequest = null);
 
-/// <summary>What a source returns: the leaf, the intermediates, the trust anchor, and the key when the tool made it.</summary>
+/// <summary>What a source returns: the leaf, the intermediates, the trust anchor when known, and the key when the tool made it.</summary>
 public sealed class IssuedCertificate(
     X509Certificate2 certificate,
     IReadOnlyList<X509Certificate2> chain,
-    X509Certificate2 root,
+    X509Certificate2? root,
     IExportableKey? privateKey,
     InventoryRecord record) : IDisposable
 {
@@ -34,7 +34,8 @@ public sealed class IssuedCertificate(
     /// <summary>Intermediates, leaf-most first; the root is not included.</summary>
     public IReadOnlyList<X509Certificate2> Chain { get; } = chain;
 
-    public X509Certificate2 Root { get; } = root;
+    /// <summary>The trust anchor, when the source knows it (an ACME server usually sends only intermediates).</summary>
+    public X509Certificate2? Root { get; } = root;
 
     /// <summary>The generated key; null when the caller supplied a CSR.</summary>
     public IExportableKey? PrivateKey { get; } = privateKey;
@@ -45,7 +46,7 @@ public sealed class IssuedCertificate(
     {
         PrivateKey?.Dispose();
         Certificate.Dispose();
-        Root.Dispose();
+        Root?.Dispose();
         foreach (var certificate in Chain)
         {
             certificate.Dispose();

@@ -5,11 +5,12 @@ using PipelinePki.Core.Keys;
 namespace PipelinePki.Core.Authorities;
 
 /// <summary>Where <c>cert issue</c> put its files.</summary>
-public sealed record IssuedFiles(string Certificate, string Chain, string FullChain, string Root, string? PrivateKey);
+public sealed record IssuedFiles(string Certificate, string Chain, string FullChain, string? Root, string? PrivateKey);
 
 /// <summary>
 /// Writes the one output layout every source shares: <c>cert.pem</c>, <c>chain.pem</c>,
-/// <c>fullchain.pem</c>, <c>root.pem</c> and (unless a CSR was used) <c>key.pem</c> at 0600.
+/// <c>fullchain.pem</c>, <c>root.pem</c> (when the source knows the anchor) and (unless a CSR was
+/// used) <c>key.pem</c> at 0600.
 /// </summary>
 public static class IssuedCertificateWriter
 {
@@ -22,7 +23,7 @@ public static class IssuedCertificateWriter
             Path.GetFullPath(Path.Combine(outputDirectory, "cert.pem")),
             Path.GetFullPath(Path.Combine(outputDirectory, "chain.pem")),
             Path.GetFullPath(Path.Combine(outputDirectory, "fullchain.pem")),
-            Path.GetFullPath(Path.Combine(outputDirectory, "root.pem")),
+            issued.Root is null ? null : Path.GetFullPath(Path.Combine(outputDirectory, "root.pem")),
             issued.PrivateKey is null ? null : Path.GetFullPath(Path.Combine(outputDirectory, "key.pem")));
 
         // The key goes first: if anything after it fails, the old certificate files still pair with
@@ -35,7 +36,11 @@ public static class IssuedCertificateWriter
         AtomicFile.WriteText(files.Certificate, leaf, secret: false);
         AtomicFile.WriteText(files.Chain, chain, secret: false);
         AtomicFile.WriteText(files.FullChain, leaf + chain, secret: false);
-        AtomicFile.WriteText(files.Root, Pem.Encode("CERTIFICATE", issued.Root.RawData), secret: false);
+        if (issued.Root is not null)
+        {
+            AtomicFile.WriteText(files.Root!, Pem.Encode("CERTIFICATE", issued.Root.RawData), secret: false);
+        }
+
         return files;
     }
 }
