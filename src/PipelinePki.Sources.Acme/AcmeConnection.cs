@@ -19,7 +19,7 @@ internal sealed record AcmeResponse(
 /// The transport of one ACME session: directory, the nonce pool, signed POSTs. The badNonce retry,
 /// 429/503 back-off and connection retries live here, in one place, all bounded by one deadline.
 /// </summary>
-internal sealed class AcmeConnection(HttpClient http, AcmeSourceOptions options, AcmeTrust? trust, TimeProvider time, ILogger logger)
+internal sealed class AcmeConnection(HttpClient http, AcmeSourceOptions options, TimeProvider time, ILogger logger)
 {
     /// <summary>A hostile server may reject half the nonces (Pebble's PEBBLE_WFE_NONCEREJECT=50): 0.5^20 is never.</summary>
     private const int BadNonceRetries = 20;
@@ -142,10 +142,6 @@ internal sealed class AcmeConnection(HttpClient http, AcmeSourceOptions options,
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var request = create();
-            if (trust is not null)
-            {
-                request.Options.Set(AcmeTrust.OptionKey, trust);
-            }
 
             AcmeResponse response;
             try
@@ -159,7 +155,8 @@ internal sealed class AcmeConnection(HttpClient http, AcmeSourceOptions options,
             {
                 transportFailures++;
                 var reason = Reason(e);
-                if (transportFailures >= TransportAttempts || !await BackOffAsync(Backoff(attempt), cancellationToken))
+                var permanent = e is HttpRequestException { InnerException: System.Security.Authentication.AuthenticationException };
+                if (permanent || transportFailures >= TransportAttempts || !await BackOffAsync(Backoff(attempt), cancellationToken))
                 {
                     throw new RemoteFailureException(url, $"cannot reach the ACME server for {operation} ({reason}, {transportFailures} attempts), {url}; check --acme-directory, the network and --acme-ca-bundle.", e);
                 }

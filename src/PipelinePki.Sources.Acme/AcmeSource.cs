@@ -145,7 +145,7 @@ public sealed class AcmeSource(AcmeSourceOptions options, HttpClient http, TimeP
             ?? throw new BadInputException($"--cert: {certificatePath} holds no certificate; give the cert.pem to check.");
         var info = CertificateDescriber.Describe(certificate);
         var now = time.GetUtcNow();
-        var connection = new AcmeConnection(http, options, Trust(), time, logger);
+        var connection = new AcmeConnection(http, options, time, logger);
         var directory = await connection.DirectoryAsync(cancellationToken);
         if (directory.RenewalInfo is { } baseUrl && CertificateId(certificate) is { } id)
         {
@@ -194,10 +194,8 @@ public sealed class AcmeSource(AcmeSourceOptions options, HttpClient http, TimeP
     private AcmeSession OpenSession()
     {
         options.Validate();
-        return new AcmeSession(new AcmeConnection(http, options, Trust(), time, logger), options, logger);
+        return new AcmeSession(new AcmeConnection(http, options, time, logger), options, logger);
     }
-
-    private AcmeTrust? Trust() => options.CaBundlePath is { } bundle ? AcmeTrust.Load(bundle) : null;
 
     private static List<AcmeIdentifier> Identifiers(IssueRequest request)
     {

@@ -1,4 +1,5 @@
 using System.Net.Security;
+using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using PipelinePki.Core;
 using PipelinePki.Core.Certificates;
@@ -6,14 +7,12 @@ using PipelinePki.Core.Certificates;
 namespace PipelinePki.Sources.Acme;
 
 /// <summary>
-/// The roots trusted for the ACME server's TLS when <c>--acme-ca-bundle</c> is given. It travels
-/// with each request (HttpRequestMessage options), so the factory-made handler stays shared and no
-/// static or mutable trust store is needed.
+/// The roots trusted for the ACME server's TLS when <c>--acme-ca-bundle</c> is given. The bundle's
+/// path is part of the named HttpClient ("acme|PATH"), so the factory builds (and pools) a handler
+/// that trusts exactly that bundle, with no static or mutable trust store.
 /// </summary>
 public sealed class AcmeTrust
 {
-    internal static readonly HttpRequestOptionsKey<AcmeTrust> OptionKey = new("PipelinePki.AcmeTrust");
-
     private readonly X509Certificate2Collection roots;
 
     private AcmeTrust(X509Certificate2Collection roots) => this.roots = roots;
@@ -35,14 +34,27 @@ public sealed class AcmeTrust
         return new AcmeTrust(roots);
     }
 
-    /// <summary>The handler's validation callback: system trust unless the request carries a bundle, then only that bundle.</summary>
-    public static bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    /// <summary>TLS 1.2+; the system trust store, or only <paramref name="trust"/> when given.</summary>
+    public static SocketsHttpHandler CreateHandler(AcmeTrust? trust)
     {
-        if (sender is not HttpRequestMessage request || !request.Options.TryGetValue(OptionKey, out var trust))
+        var handler = new SocketsHttpHandler
         {
-            return errors == SslPolicyErrors.None;
+            SslOptions = { EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13 },
+            // ACME answers with Location headers we read ourselves; following them would turn a POST into a GET.
+            AllowAutoRedirect = false,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            ConnectTimeout = TimeSpan.FromSeconds(15),
+        };
+        if (trust is not null)
+        {
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => trust.Validate(certificate, chain, errors);
         }
 
+        return handler;
+    }
+
+    private bool Validate(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
         if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
         {
             return false;
@@ -50,7 +62,7 @@ public sealed class AcmeTrust
 
         using var custom = new X509Chain();
         custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        custom.ChainPolicy.CustomTrustStore.AddRange(trust.roots);
+        custom.ChainPolicy.CustomTrustStore.AddRange(roots);
         custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         if (chain is not null)
         {
@@ -60,8 +72,6 @@ public sealed class AcmeTrust
             }
         }
 
-        // The bundle may hold the issuing intermediate rather than a self-signed root.
-        custom.ChainPolicy.ExtraStore.AddRange(trust.roots);
         return custom.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
     }
 }

@@ -24,8 +24,8 @@ internal static class CertCommands
 
     private static Command Issue(CliApp app)
     {
-        var source = new Option<string>("--source") { Description = "Where the certificate comes from: local (the embedded CA).", DefaultValueFactory = _ => "local" };
-        source.AcceptOnlyFromAmong("local");
+        var source = new Option<string>("--source") { Description = "Where the certificate comes from: local (the embedded CA) or acme (an RFC 8555 CA).", DefaultValueFactory = _ => "local" };
+        source.AcceptOnlyFromAmong("local", "acme");
         var home = CommandKit.HomeOption();
         var name = new Option<string?>("--name") { Description = "Subject common name (with --csr, defaults to the CSR's)." };
         var san = new Option<string[]>("--san") { Description = "Subject alternative name: dns:NAME, ip:ADDR, uri:URI or email:ADDR (repeatable)." };
@@ -40,6 +40,8 @@ internal static class CertCommands
         {
             source, home, name, san, profile, ttl, keyType, csr, output, passphraseEnv, format,
         };
+        var acme = new AcmeCliOptions();
+        acme.AddTo(command, forIssuance: true);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var csrPath = parse.GetValue(csr);
@@ -57,8 +59,23 @@ internal static class CertCommands
                 KeySpec.Parse(parse.GetValue(keyType)!),
                 CommandKit.Requester(app, parse),
                 csrPath is null ? null : new CertificationRequestInput(PkiObjectReader.ReadFile(csrPath), csrPath));
-            var authority = app.Services.GetRequiredService<LocalAuthorityFactory>()
-                .Open(CommandKit.ResolveHome(app, parse.GetValue(home)), CommandKit.Passphrase(app, parse.GetValue(passphraseEnv)!));
+            ICertificateSource authority;
+            if (parse.GetValue(source) == "acme")
+            {
+                // The CA decides lifetime and extensions; say so rather than silently drop what was asked.
+                foreach (var ignored in new Option[] { ttl, profile }.Where(o => parse.GetResult(o) is { Implicit: false }))
+                {
+                    app.Error.WriteLine($"pipeline-pki: warning: {ignored.Name} is not sent to an ACME CA; the CA decides.");
+                }
+
+                authority = acme.CreateSource(app, parse);
+            }
+            else
+            {
+                authority = app.Services.GetRequiredService<LocalAuthorityFactory>()
+                    .Open(CommandKit.ResolveHome(app, parse.GetValue(home)), CommandKit.Passphrase(app, parse.GetValue(passphraseEnv)!));
+            }
+
             using var issued = await authority.IssueAsync(request, cancellationToken);
             var files = IssuedCertificateWriter.Write(parse.GetValue(output)!, issued);
             var record = issued.Record;

@@ -46,7 +46,9 @@ internal static class TextRender
             output.WriteLine($"  names:   {string.Join(", ", result.SubjectAlternativeNames)}");
         }
 
-        output.WriteLine($"  valid:   {result.NotBefore:u} to {result.NotAfter:u} ({Durations.FormatApproximate(result.NotAfter - result.NotBefore - LocalAuthority.ClockSkewAllowance)}; notBefore back-dated {Durations.Format(LocalAuthority.ClockSkewAllowance)} for clock skew)");
+        output.WriteLine(result.Source == "local"
+            ? $"  valid:   {result.NotBefore:u} to {result.NotAfter:u} ({Durations.FormatApproximate(result.NotAfter - result.NotBefore - LocalAuthority.ClockSkewAllowance)}; notBefore back-dated {Durations.Format(LocalAuthority.ClockSkewAllowance)} for clock skew)"
+            : $"  valid:   {result.NotBefore:u} to {result.NotAfter:u} ({Durations.FormatApproximate(result.NotAfter - result.NotBefore)}, as the CA decided)");
         output.WriteLine($"  profile: {result.Profile}, key {result.KeyType}");
         output.WriteLine($"  issuer:  {result.Issuer}");
         output.WriteLine($"  sha256:  {result.Sha256Fingerprint}");
