@@ -8,6 +8,7 @@ using PipelinePki.Cli.Output;
 using PipelinePki.Core;
 using PipelinePki.Core.Authorities;
 using PipelinePki.Core.Workflows;
+using PipelinePki.Sources.Acme;
 
 namespace PipelinePki.Cli;
 
@@ -174,6 +175,7 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         services.AddSingleton<LocalAuthorityFactory>();
         services.AddSingleton<Quickstart>();
         services.AddSingleton<VerifierFactory>();
+        services.AddAcmeSource();
         services.AddHttpClient(VerifierFactory.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
@@ -207,6 +209,7 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         root.Subcommands.Add(CaCommands.Create(this));
         root.Subcommands.Add(CertCommands.Create(this));
         root.Subcommands.Add(MtlsCommands.Create(this));
+        root.Subcommands.Add(AcmeCommands.Create(this));
         root.Subcommands.Add(SignCommands.Sign(this));
         root.Subcommands.Add(SignCommands.Verify(this));
         root.Subcommands.Add(PolicyCommands.Create(this));

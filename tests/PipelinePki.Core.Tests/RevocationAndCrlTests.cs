@@ -44,10 +44,10 @@ public class RevocationAndCrlTests
         Assert.Contains("verify OK", rootSignature.Combined, StringComparison.Ordinal);
 
         // -crl_check_all needs a CRL for every CA on the path: the root's own CRL makes that possible.
-        var rejected = await OpenSsl.VerifyAsync(badFiles.Root, badFiles.Chain, badFiles.Certificate, "sslclient", "-crl_check_all", "-CRLfile", crlPath, "-CRLfile", rootCrlPath);
+        var rejected = await OpenSsl.VerifyAsync(badFiles.Root!, badFiles.Chain, badFiles.Certificate, "sslclient", "-crl_check_all", "-CRLfile", crlPath, "-CRLfile", rootCrlPath);
         Assert.NotEqual(0, rejected.ExitCode);
         Assert.Contains("certificate revoked", rejected.Combined, StringComparison.Ordinal);
-        var accepted = await OpenSsl.VerifyAsync(goodFiles.Root, goodFiles.Chain, goodFiles.Certificate, "sslclient", "-crl_check_all", "-CRLfile", crlPath, "-CRLfile", rootCrlPath);
+        var accepted = await OpenSsl.VerifyAsync(goodFiles.Root!, goodFiles.Chain, goodFiles.Certificate, "sslclient", "-crl_check_all", "-CRLfile", crlPath, "-CRLfile", rootCrlPath);
         Assert.True(accepted.ExitCode == 0, accepted.ToString());
     }
 
@@ -141,9 +141,9 @@ public class RevocationAndCrlTests
         Assert.Equal(2, LocalCaHome.Open(home).Config.IntermediateGeneration);
         // The old intermediate and the TSA certificate it issued, each with its key.
         Assert.Equal(4, Directory.GetFiles(Path.Combine(home, "archive")).Length);
-        Assert.True((await OpenSsl.VerifyAsync(afterFiles.Root, afterFiles.Chain, afterFiles.Certificate, "sslclient")).ExitCode == 0);
-        Assert.True((await OpenSsl.VerifyAsync(beforeFiles.Root, beforeFiles.Chain, beforeFiles.Certificate, "sslclient")).ExitCode == 0);
+        Assert.True((await OpenSsl.VerifyAsync(afterFiles.Root!, afterFiles.Chain, afterFiles.Certificate, "sslclient")).ExitCode == 0);
+        Assert.True((await OpenSsl.VerifyAsync(beforeFiles.Root!, beforeFiles.Chain, beforeFiles.Certificate, "sslclient")).ExitCode == 0);
         // A leaf from the new intermediate does not chain through the old one.
-        Assert.NotEqual(0, (await OpenSsl.VerifyAsync(afterFiles.Root, beforeFiles.Chain, afterFiles.Certificate, "sslclient")).ExitCode);
+        Assert.NotEqual(0, (await OpenSsl.VerifyAsync(afterFiles.Root!, beforeFiles.Chain, afterFiles.Certificate, "sslclient")).ExitCode);
     }
 }

@@ -25,8 +25,8 @@ internal static class CertCommands
 
     private static Command Issue(CliApp app)
     {
-        var source = new Option<string>("--source") { Description = "Where the certificate comes from: local (the embedded CA) or vault (Vault's PKI secrets engine).", DefaultValueFactory = _ => "local" };
-        source.AcceptOnlyFromAmong("local", "vault");
+        var source = new Option<string>("--source") { Description = "Where the certificate comes from: local (the embedded CA), vault (Vault's PKI secrets engine) or acme (an RFC 8555 CA).", DefaultValueFactory = _ => "local" };
+        source.AcceptOnlyFromAmong("local", "vault", "acme");
         var vault = new VaultCommandOptions();
         var home = CommandKit.HomeOption();
         var name = new Option<string?>("--name") { Description = "Subject common name (with --csr, defaults to the CSR's)." };
@@ -45,6 +45,8 @@ internal static class CertCommands
             source, home, name, san, profile, ttl, keyType, csr, output, passphraseEnv, format, policyFile, ciIdentity,
         };
         vault.AddTo(command, issuing: true);
+        var acme = new AcmeCliOptions();
+        acme.AddTo(command, forIssuance: true);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var csrPath = parse.GetValue(csr);
@@ -75,17 +77,31 @@ internal static class CertCommands
             var attempt = GovernanceKit.IssueAttempt(app, parse, request, parse.GetValue(source)!);
             await GovernanceKit.EnforceIssuanceAsync(audit, attempt, GovernanceKit.LoadPolicy(app, parse.GetValue(policyFile)), request, cancellationToken);
             IssuedCertificate issued;
-            if (parse.GetValue(source) == "vault")
+            switch (parse.GetValue(source))
             {
-                // Vault-issued certificates are recorded in the home's inventory too (source = vault).
-                await using var host = vault.Open(app, parse, Path.Combine(homeDirectory, "inventory.db"));
-                issued = await GovernanceKit.RecordRefusalAsync(audit, attempt, () => host.Source.IssueAsync(request, cancellationToken), cancellationToken);
-            }
-            else
-            {
-                var authority = app.Services.GetRequiredService<LocalAuthorityFactory>()
-                    .Open(homeDirectory, CommandKit.Passphrase(app, parse.GetValue(passphraseEnv)!));
-                issued = await GovernanceKit.RecordRefusalAsync(audit, attempt, () => authority.IssueAsync(request, cancellationToken), cancellationToken);
+                case "vault":
+                    // Vault-issued certificates are recorded in the home's inventory too (source = vault).
+                    await using (var host = vault.Open(app, parse, Path.Combine(homeDirectory, "inventory.db")))
+                    {
+                        issued = await GovernanceKit.RecordRefusalAsync(audit, attempt, () => host.Source.IssueAsync(request, cancellationToken), cancellationToken);
+                    }
+
+                    break;
+                case "acme":
+                    // The CA decides lifetime and extensions; say so rather than silently drop what was asked.
+                    foreach (var ignored in new Option[] { ttl, profile }.Where(o => parse.GetResult(o) is { Implicit: false }))
+                    {
+                        app.Error.WriteLine($"pipeline-pki: warning: {ignored.Name} is not sent to an ACME CA; the CA decides.");
+                    }
+
+                    var acmeSource = acme.CreateSource(app, parse);
+                    issued = await GovernanceKit.RecordRefusalAsync(audit, attempt, () => acmeSource.IssueAsync(request, cancellationToken), cancellationToken);
+                    break;
+                default:
+                    var authority = app.Services.GetRequiredService<LocalAuthorityFactory>()
+                        .Open(homeDirectory, CommandKit.Passphrase(app, parse.GetValue(passphraseEnv)!));
+                    issued = await GovernanceKit.RecordRefusalAsync(audit, attempt, () => authority.IssueAsync(request, cancellationToken), cancellationToken);
+                    break;
             }
 
             using var issuedCertificate = issued;
