@@ -18,6 +18,8 @@ public sealed class MtlsTeardown
         var manifest = MtlsManifestFile.TryLoad(stateDirectory);
         if (manifest is null)
         {
+            // A setup killed while saving its very first manifest leaves only that temp file.
+            RemoveStrayTempFiles(MtlsManifestFile.PathIn(stateDirectory));
             return new MtlsTeardownResult(stateDirectory, false, false, [], [], [$"no mtls setup recorded in {stateDirectory}: nothing to tear down."]);
         }
 
