@@ -21,6 +21,11 @@ dpkg -s zlib1g-dev >/dev/null 2>&1 || need_apt+=(zlib1g-dev)
 # SoftHSM2 is the PKCS#11 token for the HSM tests; OpenSC's pkcs11-tool makes keys inside it.
 { command -v softhsm2-util >/dev/null && [[ -f /usr/lib/softhsm/libsofthsm2.so ]]; } || need_apt+=(softhsm2)
 command -v pkcs11-tool >/dev/null || need_apt+=(opensc)
+# mtls setup tests: a real registry with client-certificate auth and the client that pushes to it;
+# python3-yaml parses the helm repositories.yaml setup writes.
+command -v skopeo >/dev/null || need_apt+=(skopeo)
+command -v docker-registry >/dev/null || need_apt+=(docker-registry)
+/usr/bin/python3 -c 'import yaml' 2>/dev/null || need_apt+=(python3-yaml)
 if ((${#need_apt[@]})); then
   log "installing: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
