@@ -25,6 +25,11 @@ command -v pkcs11-tool >/dev/null || need_apt+=(opensc)
 [[ -f /usr/include/p11-kit-1/p11-kit/pkcs11.h ]] || need_apt+=(libp11-kit-dev)
 # Debian's chromium renders the self-contained inventory page headless (governance tests).
 command -v chromium >/dev/null || need_apt+=(chromium)
+# mtls setup tests: a real registry with client-certificate auth and the client that pushes to it;
+# python3-yaml parses the helm repositories.yaml setup writes.
+command -v skopeo >/dev/null || need_apt+=(skopeo)
+command -v docker-registry >/dev/null || need_apt+=(docker-registry)
+/usr/bin/python3 -c 'import yaml' 2>/dev/null || need_apt+=(python3-yaml)
 if ((${#need_apt[@]})); then
   log "installing: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

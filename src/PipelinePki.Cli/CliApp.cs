@@ -176,6 +176,8 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         services.AddSingleton<Quickstart>();
         services.AddSingleton<VerifierFactory>();
         services.AddAcmeSource();
+        services.AddSingleton<PipelinePki.Core.Mtls.Setup.MtlsSetup>();
+        services.AddSingleton<PipelinePki.Core.Mtls.Setup.MtlsTeardown>();
         services.AddHttpClient(VerifierFactory.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {

@@ -10,13 +10,15 @@ using PipelinePki.Core.Validation;
 
 namespace PipelinePki.Cli.Commands;
 
-/// <summary><c>mtls probe</c> (setup and teardown arrive with their own issue).</summary>
+/// <summary><c>mtls probe</c>; <c>mtls setup</c> and <c>mtls teardown</c> live in <see cref="MtlsSetupCommands"/>.</summary>
 internal static class MtlsCommands
 {
     public static Command Create(CliApp app)
     {
-        var mtls = new Command("mtls", "Mutual TLS: probe endpoints.");
+        var mtls = new Command("mtls", "Mutual TLS: probe endpoints; set up and tear down client certificates for the pipeline's tools.");
         mtls.Subcommands.Add(Probe(app));
+        mtls.Subcommands.Add(MtlsSetupCommands.Setup(app));
+        mtls.Subcommands.Add(MtlsSetupCommands.Teardown(app));
         return mtls;
     }
 

@@ -73,6 +73,8 @@ public sealed record RotateOutput(CertificateInfo Intermediate);
 [JsonSerializable(typeof(PipelinePki.Core.Validation.VerificationOutcome))]
 [JsonSerializable(typeof(PipelinePki.Core.Validation.PreflightReport))]
 [JsonSerializable(typeof(PipelinePki.Core.Mtls.ProbeResult))]
+[JsonSerializable(typeof(PipelinePki.Core.Mtls.Setup.MtlsSetupResult))]
+[JsonSerializable(typeof(PipelinePki.Core.Mtls.Setup.MtlsTeardownResult))]
 [JsonSerializable(typeof(PipelinePki.Cli.Commands.SignOutput))]
 [JsonSerializable(typeof(PipelinePki.Cli.Commands.VerifyArtifactsOutput))]
 [JsonSerializable(typeof(PipelinePki.Ci.GitHub.GitHubReleaseResult))]

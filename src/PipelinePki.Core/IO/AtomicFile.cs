@@ -48,6 +48,48 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Writes <paramref name="content"/> with exactly <paramref name="mode"/> (umask does not apply):
+    /// used where a file is replaced or restored and must keep the permissions it had.
+    /// </summary>
+    public static void Write(string path, ReadOnlySpan<byte> content, UnixFileMode mode)
+    {
+        var fullPath = Path.GetFullPath(path);
+        var temp = Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            // Created owner-only and widened afterwards, so secret content is never readable by others.
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = OwnerOnly;
+            }
+
+            using (var stream = new FileStream(temp, options))
+            {
+                stream.Write(content);
+                stream.Flush(flushToDisk: true);
+            }
+
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(temp, mode);
+            }
+
+            File.Move(temp, fullPath, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            throw new BadInputException($"{fullPath}: cannot write ({e.Message}); check that the directory exists and is writable.", e);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
     public static void WriteText(string path, string content, bool secret) =>
         Write(path, System.Text.Encoding.UTF8.GetBytes(content), secret);
 
