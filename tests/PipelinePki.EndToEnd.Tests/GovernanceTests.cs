@@ -33,8 +33,9 @@ public class GovernanceTests
         var ok = await cli.RunOkAsync("cert", "issue", "--home", cli.Home, "--name", "build", "--san", "dns:build.ci.example.internal", "--out", cli.PathOf("d"), "--format", "json");
         var serial = JsonDocument.Parse(ok.StandardOutput).RootElement.GetProperty("serial").GetString();
 
+        // The inventory holds the issuing CA (from ca init) and the one permitted leaf; nothing of the refused requests.
         var inventory = JsonDocument.Parse((await cli.RunOkAsync("ca", "inventory", "--home", cli.Home, "--format", "json")).StandardOutput).RootElement;
-        Assert.Equal(1, inventory.GetArrayLength());
+        Assert.Equal([serial], inventory.EnumerateArray().Where(r => r.GetProperty("profile").GetString() != "intermediate-ca").Select(r => r.GetProperty("serial").GetString()));
 
         var lines = (await File.ReadAllLinesAsync(Path.Combine(cli.Home, "audit.jsonl"))).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(["denied", "success"], lines.Where(l => l.GetProperty("action").GetString() == "issue").Select(l => l.GetProperty("outcome").GetString()).Distinct());
@@ -220,7 +221,7 @@ public class GovernanceTests
         await cli.RunAsync("cert", "issue", "--home", cli.Home, "--name", "e", "--key-type", "ecdsa-p256", "--out", cli.PathOf("e"), "--policy", policy);
 
         var inventory = JsonDocument.Parse((await cli.RunOkAsync("ca", "inventory", "--home", cli.Home, "--format", "json")).StandardOutput).RootElement.EnumerateArray().ToList();
-        Assert.Equal(4, inventory.Count);
+        Assert.Equal(5, inventory.Count); // the four leaves and the issuing CA from ca init
 
         var expiring = await cli.RunOkAsync("ca", "inventory", "--home", cli.Home, "--expiring-within", "3h", "--format", "json");
         Assert.Equal(
@@ -230,7 +231,7 @@ public class GovernanceTests
         var revoked = JsonDocument.Parse((await cli.RunOkAsync("ca", "inventory", "--home", cli.Home, "--status", "revoked", "--format", "json")).StandardOutput).RootElement;
         Assert.Equal(serials[3], Assert.Single(revoked.EnumerateArray()).GetProperty("serial").GetString());
         var mine = JsonDocument.Parse((await cli.RunOkAsync("ca", "inventory", "--home", cli.Home, "--requested-by", "local:", "--format", "json")).StandardOutput).RootElement;
-        Assert.Equal(4, mine.GetArrayLength());
+        Assert.Equal(5, mine.GetArrayLength());
         Assert.Equal(0, JsonDocument.Parse((await cli.RunOkAsync("ca", "inventory", "--home", cli.Home, "--requested-by", "github:", "--format", "json")).StandardOutput).RootElement.GetArrayLength());
 
         var markdown = (await cli.RunOkAsync("ca", "inventory", "--home", cli.Home, "--format", "markdown")).StandardOutput;
@@ -257,7 +258,7 @@ public class GovernanceTests
         var none = JsonDocument.Parse((await cli.RunOkAsync("ca", "report", "--home", cli.Home, "--compliance", "--until", "30d", "--format", "json")).StandardOutput).RootElement;
         Assert.Equal(0, none.GetProperty("issued").GetInt32());
         var text = await cli.RunOkAsync("ca", "report", "--home", cli.Home, "--compliance", "--since", "1d");
-        Assert.Contains("issued 4, revoked 1", text.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("issued 5, revoked 1", text.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("| key-type | 1 |", (await cli.RunOkAsync("ca", "report", "--home", cli.Home, "--compliance", "--format", "markdown")).StandardOutput, StringComparison.Ordinal);
     }
 
@@ -273,7 +274,7 @@ public class GovernanceTests
         var quiet = await cli.RunAsync("ca", "watch", "--home", cli.Home, "--within", "24h", "--endpoint", endpoint, "--format", "json");
         Assert.True(quiet.ExitCode == 0, quiet.ToString());
         var document = JsonDocument.Parse(quiet.StandardOutput).RootElement;
-        Assert.Equal(1, document.GetProperty("certificatesWatched").GetInt32());
+        Assert.Equal(2, document.GetProperty("certificatesWatched").GetInt32()); // the leaf and the issuing CA
         Assert.Equal(0, document.GetProperty("findings").GetArrayLength());
 
         var inside = await cli.RunAsync("ca", "watch", "--home", cli.Home, "--within", "7d", "--endpoint", endpoint, "--format", "json");
@@ -293,8 +294,9 @@ public class GovernanceTests
         // Something inside the margin outranks an unreachable endpoint.
         Assert.Equal(4, (await cli.RunAsync("ca", "watch", "--home", cli.Home, "--within", "7d", "--endpoint", $"https://127.0.0.1:{closed}", "--timeout", "3s")).ExitCode);
 
-        await cli.RunOkAsync("ca", "revoke", "--home", cli.Home, "--serial",
-            JsonDocument.Parse((await cli.RunOkAsync("ca", "inventory", "--home", cli.Home, "--format", "json")).StandardOutput).RootElement[0].GetProperty("serial").GetString()!);
+        var leafSerial = JsonDocument.Parse((await cli.RunOkAsync("ca", "inventory", "--home", cli.Home, "--format", "json")).StandardOutput).RootElement
+            .EnumerateArray().Single(r => r.GetProperty("profile").GetString() == "server").GetProperty("serial").GetString()!;
+        await cli.RunOkAsync("ca", "revoke", "--home", cli.Home, "--serial", leafSerial);
         Assert.Equal(0, (await cli.RunAsync("ca", "watch", "--home", cli.Home, "--within", "7d")).ExitCode);
     }
 
@@ -319,8 +321,8 @@ public class GovernanceTests
         Assert.True(dom.ExitCode == 0, dom.ToString());
         foreach (var serial in serials)
         {
-            Assert.Equal(1, Regex.Matches(dom.StandardOutput, $"<tr class=\"row valid\" data-serial=\"{serial}\"").Count);
-            Assert.Equal(1, Regex.Matches(dom.StandardOutput, $"<rect class=\"bar valid\" data-serial=\"{serial}\"").Count);
+            Assert.Single(Regex.Matches(dom.StandardOutput, $"<tr class=\"row valid\" data-serial=\"{serial}\""));
+            Assert.Single(Regex.Matches(dom.StandardOutput, $"<rect class=\"bar valid\" data-serial=\"{serial}\""));
         }
 
         Assert.Equal(serials.Count, Regex.Matches(dom.StandardOutput, "<tr class=\"row ").Count);

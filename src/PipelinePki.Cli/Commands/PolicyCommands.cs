@@ -33,8 +33,9 @@ internal static class PolicyCommands
         {
             var document = GovernanceKit.LoadPolicy(app, parse.GetValue(file) ?? parse.GetValue(policyOption))
                 ?? throw new UsageException($"give the policy file: policy validate FILE, --policy FILE or ${GovernanceKit.PolicyVariable}.");
-            var empty = PolicyEvaluator.EvaluateIssuance(document, new IssuanceFacts("x", [], "mtls", [], "ecdsa-p384", TimeSpan.Zero, null), "x");
-            var issuanceRules = empty.Results.Count(r => r.Detail != "no rule" && !r.Detail.StartsWith("no rule:", StringComparison.Ordinal));
+            var i = document.Issuance;
+            var issuanceRules = new object?[] { i.KeyTypes, i.SanDns, i.SanUri, i.SanIp, i.SanEmail, i.SubjectNamePattern, i.CiIdentities }.Count(r => r is not null)
+                + new[] { i.MinKeySizes.Count, i.MaxTtl.Count, i.EkuRequired.Count, i.EkuForbidden.Count }.Count(c => c > 0);
             var v = document.Verification;
             var verificationRules = (v.TrustedRoots is null ? 0 : 1) + (v.SignerIdentities.Count > 0 ? 1 : 0) + (v.MinRemaining is null ? 0 : 1)
                 + (v.Revocation == RevocationRequirement.Unspecified ? 0 : 1) + (v.SignatureAlgorithms is null ? 0 : 1);

@@ -37,13 +37,20 @@ public static partial class PolicyParser
     {
         var reader = new Reader(source, baseDirectory ?? Directory.GetCurrentDirectory());
         var stream = new YamlStream();
+        var scanner = new Scanner(new StringReader(text));
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(new Parser(scanner));
         }
         catch (YamlException e)
         {
             throw new BadInputException($"{source}:{e.Start.Line}:{e.Start.Column}: not valid YAML ({LocationPrefix().Replace(e.Message, string.Empty)}); fix the policy file.", e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet 18.1 throws this instead of a YamlException for some unterminated flow collections.
+            var at = scanner.CurrentPosition;
+            throw new BadInputException($"{source}:{at.Line}:{at.Column}: not valid YAML (an unterminated [ ] or {{ }} collection?); fix the policy file.", e);
         }
 
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
