@@ -162,6 +162,7 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         root.Subcommands.Add(MtlsCommands.Create(this));
         root.Subcommands.Add(SignCommands.Sign(this));
         root.Subcommands.Add(SignCommands.Verify(this));
+        root.Subcommands.Add(GitHubActionCommand.Create(this));
         return root;
     }
 
