@@ -162,7 +162,8 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         root.Subcommands.Add(MtlsCommands.Create(this));
         root.Subcommands.Add(SignCommands.Sign(this));
         root.Subcommands.Add(SignCommands.Verify(this));
-        root.Subcommands.Add(GitHubActionCommand.Create(this));
+        root.Subcommands.Add(WrapperStepCommand.Create(this, WrapperStepCommand.GitHub));
+        root.Subcommands.Add(WrapperStepCommand.Create(this, WrapperStepCommand.GitLab));
         return root;
     }
 

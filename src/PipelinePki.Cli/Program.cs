@@ -11,4 +11,4 @@ Console.CancelKeyPress += (_, e) =>
 
 var app = new CliApp(Console.Out, Console.Error, Environment.GetEnvironmentVariable, TimeProvider.System);
 // The GitHub post-entrypoint is this binary under another name (the runner passes it the main step's args).
-return await app.RunAsync(GitHubActionCommand.RewriteForPostEntrypoint(Environment.GetCommandLineArgs().FirstOrDefault(), args), cancellation.Token);
+return await app.RunAsync(WrapperStepCommand.RewriteForPostEntrypoint(Environment.GetCommandLineArgs().FirstOrDefault(), args), cancellation.Token);

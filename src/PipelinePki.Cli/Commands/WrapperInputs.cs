@@ -16,18 +16,19 @@ public enum InputShape
     Arguments,
 }
 
-/// <summary>One action input: its name in action.yml (INPUT_NAME in the container) and where it goes.</summary>
+/// <summary>One wrapper input: its name in action.yml and the GitLab spec (INPUT_NAME in the step's environment) and where it goes.</summary>
 public sealed record ActionInput(string Name, string Option, InputShape Shape, bool Required = false);
 
-/// <summary>One GitHub action verb and the ordinary <c>pipeline-pki</c> command it runs.</summary>
+/// <summary>One wrapper verb and the ordinary <c>pipeline-pki</c> command it runs.</summary>
 public sealed record ActionVerb(string Name, IReadOnlyList<string> Command, IReadOnlyList<ActionInput> Inputs);
 
 /// <summary>
-/// The whole contract between the action.yml files and the CLI: each verb is one ordinary command,
-/// each input one option. The wrapper tests compare every action.yml against this table, so an input
-/// cannot be declared without being mapped (or mapped without being declared).
+/// The whole contract between the GitHub action.yml files, the GitLab component specs and the CLI:
+/// each verb is one ordinary command, each input one option. The wrapper tests compare every
+/// action.yml and component against this table, so an input cannot be declared without being mapped
+/// (or mapped without being declared). (Azure's shims carry the same table in JavaScript.)
 /// </summary>
-public static class GitHubActionInputs
+public static class WrapperInputs
 {
     /// <summary>Inputs every verb accepts.</summary>
     public static readonly IReadOnlyList<ActionInput> Common =
@@ -58,6 +59,7 @@ public static class GitHubActionInputs
             new("vault-token-env", "--token-env", InputShape.Value),
             new("vault-jwt-role", "--jwt-role", InputShape.Value),
             new("oidc-audience", "--audience", InputShape.Value),
+            new("jwt-env", "--jwt-env", InputShape.Value),
             new("acme-directory", "--acme-directory", InputShape.Value),
             new("acme-email", "--acme-email", InputShape.Value),
         ]),
@@ -115,7 +117,7 @@ public static class GitHubActionInputs
         ]),
     ];
 
-    /// <summary>The verb the post-entrypoint runs after mtls-setup: teardown of the state setup saved.</summary>
+    /// <summary>The state mtls setup saves on GitHub; the post-entrypoint's teardown reads it back.</summary>
     public const string MtlsStateName = "mtls_state";
 
     public static ActionVerb? Find(string name) => Verbs.FirstOrDefault(v => v.Name == name);
@@ -124,6 +126,9 @@ public static class GitHubActionInputs
     public static IEnumerable<string> UnionOfInputNames() =>
         Verbs.SelectMany(v => v.Inputs).Concat(Common).Select(i => i.Name).Distinct(StringComparer.Ordinal);
 
-    /// <summary>The variable the runner sets for an input: upper case, spaces to underscores, hyphens kept.</summary>
-    public static string VariableName(string input) => "INPUT_" + input.Replace(' ', '_').ToUpperInvariant();
+    /// <summary>The variable GitHub's runner sets for an input: upper case, spaces to underscores, hyphens kept.</summary>
+    public static string GitHubVariableName(string input) => "INPUT_" + input.Replace(' ', '_').ToUpperInvariant();
+
+    /// <summary>The variable a GitLab component sets for an input (job variables and shells want [A-Z0-9_]).</summary>
+    public static string GitLabVariableName(string input) => "INPUT_" + input.Replace('-', '_').ToUpperInvariant();
 }
