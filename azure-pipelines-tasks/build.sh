@@ -17,7 +17,7 @@ rm -rf "$stage"; mkdir -p "$stage"
 cp "$here/vss-extension.json" "$here/overview.md" "$stage/"
 cp -r "$here/images" "$stage/"
 # The task library, installed once from the pinned lock and copied into every task folder.
-deps="$out/task-deps"
+deps="${PIPELINE_PKI_TASK_DEPS:-$out/task-deps}"
 if ! cmp -s "$here/package-lock.json" "$deps/package-lock.json" 2>/dev/null || [[ ! -d "$deps/node_modules" ]]; then
   rm -rf "$deps"; mkdir -p "$deps"
   cp "$here/package.json" "$here/package-lock.json" "$deps/"

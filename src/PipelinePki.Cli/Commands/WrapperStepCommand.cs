@@ -12,7 +12,7 @@ namespace PipelinePki.Cli.Commands;
 /// a step by hand. Secrets never travel as inputs: inputs name environment variables
 /// (<c>passphrase-env</c>, <c>vault-token-env</c>, …).
 /// </summary>
-internal static class WrapperStepCommand
+public static class WrapperStepCommand
 {
     /// <summary>
     /// GitHub's runner starts the post-entrypoint with the main step's args, so the image links the
