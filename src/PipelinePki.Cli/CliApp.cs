@@ -217,6 +217,8 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         root.Subcommands.Add(PolicyCommands.Create(this));
         root.Subcommands.Add(AuditCommands.Create(this));
         root.Subcommands.Add(PublishCommands.Create(this));
+        root.Subcommands.Add(WrapperStepCommand.Create(this, WrapperStepCommand.GitHub));
+        root.Subcommands.Add(WrapperStepCommand.Create(this, WrapperStepCommand.GitLab));
         return root;
     }
 

@@ -1,4 +1,5 @@
 using PipelinePki.Cli;
+using PipelinePki.Cli.Commands;
 
 using var cancellation = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -9,4 +10,5 @@ Console.CancelKeyPress += (_, e) =>
 };
 
 var app = new CliApp(Console.Out, Console.Error, Environment.GetEnvironmentVariable, TimeProvider.System);
-return await app.RunAsync(args, cancellation.Token);
+// The GitHub post-entrypoint is this binary under another name (the runner passes it the main step's args).
+return await app.RunAsync(WrapperStepCommand.RewriteForPostEntrypoint(Environment.GetCommandLineArgs().FirstOrDefault(), args), cancellation.Token);

@@ -1,0 +1,27 @@
+// PipelinePki: issue certificate: this task's inputs become one `pipeline-pki cert issue` command line.
+// [input, option, shape, required]; the CLI itself writes the ##vso output variables (--ci azure).
+require('./pipeline-pki-task').run(['cert', 'issue'], [
+  ['source', '--source', 'value'],
+  ['home', '--home', 'value'],
+  ['name', '--name', 'value'],
+  ['san', '--san', 'lines'],
+  ['profile', '--profile', 'value'],
+  ['ttl', '--ttl', 'value'],
+  ['keyType', '--key-type', 'value'],
+  ['csr', '--csr', 'value'],
+  ['out', '--out', 'value', true],
+  ['passphraseEnv', '--passphrase-env', 'value'],
+  ['ciIdentity', '--ci-identity', 'flag'],
+  ['vaultAddr', '--vault-addr', 'value'],
+  ['vaultMount', '--mount', 'value'],
+  ['vaultRole', '--role', 'value'],
+  ['vaultNamespace', '--namespace', 'value'],
+  ['vaultCa', '--vault-ca', 'value'],
+  ['vaultTokenEnv', '--token-env', 'value'],
+  ['vaultJwtRole', '--jwt-role', 'value'],
+  ['oidcAudience', '--audience', 'value'],
+  ['jwtEnv', '--jwt-env', 'value'],
+  ['acmeDirectory', '--acme-directory', 'value'],
+  ['acmeEmail', '--acme-email', 'value'],
+  ['verbose', '--verbose', 'flag'],
+]);
