@@ -80,7 +80,7 @@ public sealed class VaultCliTests : IDisposable
         var result = await RunAsync(vault, "cert", "issue", "--source", "vault", "--role", "ci", "--name", "build.example.internal",
             "--vault-timeout", "3s", "--out", temp.Combine("out"), "--home", temp.Combine("home"), "--format", "json");
 
-        OneErrorLine(result, 6, $"POST {vault.Address}/v1/pki/sign/ci");
+        OneErrorLine(result, 6, $"POST {vault.Url}/v1/pki/sign/ci");
         Assert.Contains("Vault is sealed", result.StandardError, StringComparison.Ordinal);
         Assert.True(vault.Requests.Count > 1, "a sealed Vault should be retried");
         using var json = JsonDocument.Parse(result.StandardOutput);

@@ -71,7 +71,7 @@ public sealed partial class VaultRetryTests : IDisposable
         // 250 + 500 + 1000 + 2000 = 3.75 s; the next wait (4 s) would pass the 5 s deadline.
         Assert.Equal([250, 500, 1000, 2000], announced);
         Assert.Equal(5, vault.Requests.Count);
-        Assert.Contains($"POST {vault.Address}/v1/pki/sign/ci", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"POST {vault.Url}/v1/pki/sign/ci", error.Message, StringComparison.Ordinal);
         Assert.Contains("503 Vault is sealed", error.Message, StringComparison.Ordinal);
         Assert.Contains("gave up after 5 attempt(s) within --vault-timeout 5s", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', error.Message);

@@ -41,7 +41,7 @@ public sealed class VaultSourceTests : IDisposable
         Assert.NotNull(issued.PrivateKey);
         Assert.Equal("vault", issued.Record.Source);
         Assert.Equal("ecdsa-p384", issued.Record.KeyType);
-        Assert.Contains("DNS:api.example.internal", issued.Record.SubjectAlternativeNames);
+        Assert.Contains("dns:api.example.internal", issued.Record.SubjectAlternativeNames);
         Assert.NotNull(files.Root);
         Assert.Equal(PkiObjectReader.ReadSingleCertificate(vault.RootCertificatePath), PkiObjectReader.ReadSingleCertificate(files.Root!));
         var verdict = await OpenSsl.VerifyAsync(files.Root!, files.Chain, files.Certificate, "sslclient");
@@ -118,7 +118,7 @@ public sealed class VaultSourceTests : IDisposable
         var error = await Assert.ThrowsAsync<RemoteFailureException>(() => harness.Source.IssueAsync(VaultHarness.Request(), CancellationToken.None));
 
         Assert.Contains("AppRole login failed", error.Message, StringComparison.Ordinal);
-        Assert.Contains($"POST {vault.Address}/v1/auth/approle/login", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"POST {vault.Url}/v1/auth/approle/login", error.Message, StringComparison.Ordinal);
         Assert.Contains("invalid role or secret ID", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(secretId, error.Message, StringComparison.Ordinal);
         Assert.Single(vault.Requests);
@@ -166,7 +166,7 @@ public sealed class VaultSourceTests : IDisposable
 
         Assert.Equal("vault-role", error.Rule);
         Assert.Contains("common name build.other.org not allowed by this role", error.Message, StringComparison.Ordinal);
-        Assert.Contains($"POST {vault.Address}/v1/pki/sign/ci", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"POST {vault.Url}/v1/pki/sign/ci", error.Message, StringComparison.Ordinal);
         Assert.Single(vault.Requests, r => r.Path == "v1/pki/sign/ci");
     }
 
@@ -265,7 +265,7 @@ public sealed class VaultSourceTests : IDisposable
         await using (var noClientCert = new VaultHarness(VaultHarness.Options(vault) with { CaFile = tlsCa.Home.RootCertificatePath, Timeout = TimeSpan.FromSeconds(2) }))
         {
             var error = await Assert.ThrowsAsync<RemoteFailureException>(() => noClientCert.Source.IssueAsync(VaultHarness.Request(), CancellationToken.None));
-            Assert.Contains($"POST {vault.Address}/v1/pki/sign/ci", error.Message, StringComparison.Ordinal);
+            Assert.Contains($"POST {vault.Url}/v1/pki/sign/ci", error.Message, StringComparison.Ordinal);
         }
 
         // Vault's TLS certificate does not chain to the signing CA: refused before any token is sent.
@@ -327,7 +327,7 @@ public sealed class VaultSourceTests : IDisposable
 
         var error = await Assert.ThrowsAsync<RemoteFailureException>(() => harness.Source.FetchAsync(VaultPublication.CaChain, CancellationToken.None));
 
-        Assert.Contains($"GET {vault.Address}/v1/not-pki/ca_chain", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"GET {vault.Url}/v1/not-pki/ca_chain", error.Message, StringComparison.Ordinal);
         Assert.Contains("404", error.Message, StringComparison.Ordinal);
     }
 

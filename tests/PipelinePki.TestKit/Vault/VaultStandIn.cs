@@ -115,6 +115,9 @@ public sealed class VaultStandIn : IAsyncDisposable
     /// <summary>http(s)://127.0.0.1:PORT — what VAULT_ADDR would be.</summary>
     public Uri Address { get; }
 
+    /// <summary><see cref="Address"/> without the trailing slash, as clients print URLs built on it.</summary>
+    public string Url => Address.AbsoluteUri.TrimEnd('/');
+
     public VaultStandInOptions Options => options;
 
     /// <summary>The CA that signs: root.pem and intermediate.pem for the judges.</summary>
