@@ -55,7 +55,8 @@ public sealed class ExternalCaKeyTests
         Assert.Equal([$"open {IntermediateUri} /opt/hsm/module.so MY_PIN", $"open {IntermediateUri} /opt/hsm/module.so MY_PIN", $"open {RootUri} /opt/hsm/module.so MY_PIN"], spy.Calls);
         using var intermediate = X509CertificateLoader.LoadCertificateFromFile(authority.Home.IntermediateCertificatePath);
         Assert.Equal(intermediate.SubjectName.Name, issued.Certificate.IssuerName.Name);
-        Assert.True(issued.Certificate.CheckSignatureFrom(intermediate));
+        Assert.Equal(Convert.ToHexString(spy.PublicKeyOf(IntermediateUri)), Convert.ToHexString(intermediate.PublicKey.ExportSubjectPublicKeyInfo()));
+        new Org.BouncyCastle.X509.X509Certificate(issued.Certificate.RawData).Verify(new Org.BouncyCastle.X509.X509Certificate(intermediate.RawData).GetPublicKey());
         var status = authority.GetStatus();
         Assert.True(status.RootKey.OnToken);
         Assert.Equal(RootUri, status.RootKey.Path);
