@@ -136,7 +136,9 @@ public sealed class Quickstart(TimeProvider time, ILoggerFactory loggers)
     private static async Task<MtlsRoundTripResult> RoundTripAsync(IssuedCertificate issued, CancellationToken cancellationToken)
     {
         using var withKey = WithPrivateKey(issued.Certificate, issued.PrivateKey!);
-        return await MtlsRoundTrip.RunAsync(withKey, withKey, issued.Chain, issued.Root, AgentHost, TimeSpan.FromSeconds(30), cancellationToken);
+        // The local CA always sends its root (only remote sources may leave it out).
+        var root = issued.Root ?? throw new InvalidOperationException("the local CA issued a certificate without its root");
+        return await MtlsRoundTrip.RunAsync(withKey, withKey, issued.Chain, root, AgentHost, TimeSpan.FromSeconds(30), cancellationToken);
     }
 
     private static System.Security.Cryptography.X509Certificates.X509Certificate2 WithPrivateKey(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, IExportableKey key)
