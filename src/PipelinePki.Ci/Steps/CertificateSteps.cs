@@ -102,3 +102,11 @@ public sealed record MtlsSetupOutputs(string StateDirectory, IReadOnlyDictionary
         [.. Environment.Select(e => (IReadOnlyList<string>)[e.Key, e.Value])],
         []);
 }
+
+/// <summary><c>mtls teardown</c>: no outputs; every variable setup exported is exported again with its previous value (empty: it was unset).</summary>
+public sealed record MtlsTeardownOutputs(IReadOnlyDictionary<string, string> RestoredEnvironment) : CiStepOutputs
+{
+    public override IReadOnlyList<KeyValuePair<string, string>> Outputs => [];
+
+    public override IReadOnlyList<KeyValuePair<string, string>> Environment => [.. RestoredEnvironment.OrderBy(e => e.Key, StringComparer.Ordinal)];
+}

@@ -49,6 +49,7 @@ internal static class MtlsSetupCommands
                 app.GetEnvironmentVariable,
                 variable is null ? () => null : CommandKit.Passphrase(app, variable).Invoke);
             var result = await app.Services.GetRequiredService<MtlsSetup>().RunAsync(request, cancellationToken);
+            app.CiPublisher.PublishMtlsSetup(result.StateDirectory, result.Environment.GroupBy(e => e.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal));
             CommandKit.Render(app, parse.GetValue(format), result, () => CliJson.Default.MtlsSetupResult, RenderSetup);
             return ExitCodes.Success;
         });
@@ -66,6 +67,7 @@ internal static class MtlsSetupCommands
         command.SetAction((parse, cancellationToken) =>
         {
             var result = app.Services.GetRequiredService<MtlsTeardown>().Run(new MtlsTeardownRequest(ResolveState(app, parse.GetValue(state))), cancellationToken);
+            app.CiPublisher.Publish(new Ci.Steps.MtlsTeardownOutputs(result.Environment.GroupBy(e => e.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal)));
             CommandKit.Render(app, parse.GetValue(format), result, () => CliJson.Default.MtlsTeardownResult, RenderTeardown);
             return Task.FromResult(ExitCodes.Success);
         });

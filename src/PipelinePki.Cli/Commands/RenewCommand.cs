@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using PipelinePki.Cli.Output;
 using PipelinePki.Core;
+using PipelinePki.Core.Authorities;
 using PipelinePki.Core.Certificates;
 using PipelinePki.Core.IO;
 using PipelinePki.Core.Keys;
@@ -52,6 +53,7 @@ internal static class RenewCommand
             if (!decision.Due)
             {
                 var notDue = new RenewOutput(false, decision.Reason, decision.DueAt, current.Serial, current.NotAfter);
+                app.CiPublisher.Publish(new Ci.Steps.RenewOutputs(IssueOutputsIn(dir, current), Renewed: false));
                 CommandKit.Render(app, parse.GetValue(format), notDue, () => CliJson.Default.RenewOutput, TextRender.Renewed);
                 return ExitCodes.Success;
             }
@@ -65,7 +67,8 @@ internal static class RenewCommand
             var staging = FileSetReplacement.CreateStaging(dir);
             try
             {
-                List<string> arguments = ["cert", "issue", .. record.Arguments(), $"--out={staging}", "--format=json"];
+                // --ci none: the replayed issue must not publish CI outputs naming the staging directory; renew publishes its own.
+                List<string> arguments = ["cert", "issue", .. record.Arguments(), $"--out={staging}", "--format=json", "--ci=none"];
                 if (parse.GetValue(app.VerboseOption))
                 {
                     arguments.Add("--verbose");
@@ -109,6 +112,7 @@ internal static class RenewCommand
                 var renewed = CertificateDescriber.Describe(PkiObjectReader.ReadSingleCertificate(Path.Combine(staging, "cert.pem")));
                 var files = FileSetReplacement.Commit(staging);
                 var result = new RenewOutput(true, decision.Reason, decision.DueAt, current.Serial, current.NotAfter, renewed.Serial, renewed.NotAfter, reuse, files);
+                app.CiPublisher.Publish(new Ci.Steps.RenewOutputs(IssueOutputsIn(dir, CertificateDescriber.Describe(PkiObjectReader.ReadSingleCertificate(Path.Combine(dir, "cert.pem")))), Renewed: true));
                 CommandKit.Render(app, parse.GetValue(format), result, () => CliJson.Default.RenewOutput, TextRender.Renewed);
                 return ExitCodes.Success;
             }
@@ -119,5 +123,14 @@ internal static class RenewCommand
             }
         });
         return command;
+    }
+
+    /// <summary>The same step outputs 'cert issue' publishes, for the certificate now in <paramref name="directory"/>.</summary>
+    private static Ci.Steps.IssueOutputs IssueOutputsIn(string directory, CertificateInfo certificate)
+    {
+        string? Existing(string name) => File.Exists(Path.Combine(directory, name)) ? Path.Combine(directory, name) : null;
+        var files = new IssuedFiles(
+            Path.Combine(directory, "cert.pem"), Path.Combine(directory, "chain.pem"), Path.Combine(directory, "fullchain.pem"), Existing("root.pem"), Existing("key.pem"));
+        return new Ci.Steps.IssueOutputs(files, certificate.Subject, certificate.Serial, certificate.NotBefore, certificate.NotAfter, certificate.Sha256Fingerprint);
     }
 }

@@ -14,17 +14,30 @@ internal static class TextRender
         output.WriteLine($"created a two-tier CA in {result.Home}");
         Certificate(output, "root", result.Root);
         Certificate(output, "intermediate", result.Intermediate);
-        output.WriteLine($"  keys: {(result.KeysEncrypted ? "encrypted at rest (PKCS#8, AES-256-CBC, PBKDF2-SHA256)" : "NOT encrypted (--no-passphrase)")}, mode 0600");
-        output.WriteLine("  keep root.key.pem offline: issuing needs only the intermediate.");
+        if (result.RootKeyOnToken is { } rootKey)
+        {
+            output.WriteLine($"  root key: on the PKCS#11 token, {rootKey} ({(result.RootKeyGenerated ? "generated there, non-extractable" : "existing key")})");
+        }
+
+        if (result.IntermediateKeyOnToken is { } intermediateKey)
+        {
+            output.WriteLine($"  intermediate key: on the PKCS#11 token, {intermediateKey} ({(result.IntermediateKeyGenerated ? "generated there, non-extractable" : "existing key")})");
+        }
+
+        output.WriteLine($"  key files: {(result.KeysEncrypted ? "encrypted at rest (PKCS#8, AES-256-CBC, PBKDF2-SHA256)" : "NOT encrypted (--no-passphrase)")}, mode 0600");
+        if (result.RootKeyOnToken is null)
+        {
+            output.WriteLine("  keep root.key.pem offline: issuing needs only the intermediate.");
+        }
     }
 
     public static void CaStatus(TextWriter output, CaStatus status)
     {
         output.WriteLine($"CA {status.Name} in {status.Home}");
         Certificate(output, "root", status.Root);
-        output.WriteLine($"    key: {status.RootKey.Path} ({(status.RootKey.Encrypted ? "encrypted" : "unencrypted")})");
+        output.WriteLine($"    key: {status.RootKey.Path} ({(status.RootKey.OnToken ? "on a PKCS#11 token" : status.RootKey.Encrypted ? "encrypted" : "unencrypted")})");
         Certificate(output, "intermediate", status.Intermediate);
-        output.WriteLine($"    key: {status.IntermediateKey.Path} ({(status.IntermediateKey.Encrypted ? "encrypted" : "unencrypted")})");
+        output.WriteLine($"    key: {status.IntermediateKey.Path} ({(status.IntermediateKey.OnToken ? "on a PKCS#11 token" : status.IntermediateKey.Encrypted ? "encrypted" : "unencrypted")})");
         var c = status.Certificates;
         output.WriteLine($"  certificates: {c.Total} issued, {c.Valid} valid, {c.Revoked} revoked, {c.Expired} expired");
         foreach (var crl in status.Crls)
@@ -83,6 +96,22 @@ internal static class TextRender
         {
             output.WriteLine($"   {command}");
         }
+
+        var signing = result.Signing;
+        output.WriteLine($"4. signed {signing.Artifact} with an ephemeral key (in memory only, never written)");
+        output.WriteLine($"   signer:  serial {signing.SignerSerial}, {string.Join(", ", signing.SignerNames)}, valid until {signing.SignerNotAfter:u} (15 min)");
+        output.WriteLine($"   files:   {signing.Signature} (CMS), {signing.Bundle} (Sigstore bundle){(signing.TimestampTime is { } t ? $", timestamped {t:u} by the CA's TSA" : string.Empty)}");
+        output.WriteLine("   check the signatures (they keep verifying after the 15 min certificate expires, thanks to the timestamp; add --at to try):");
+        foreach (var command in signing.VerifyCommands)
+        {
+            output.WriteLine($"   {command}");
+        }
+
+        var mtls = result.Mtls;
+        output.WriteLine($"5. mutual TLS round trip on {mtls.Endpoint}: {mtls.Protocol}, {mtls.CipherSuite}");
+        output.WriteLine($"   server required and accepted the client certificate {mtls.ServerSawClient}; client accepted the server {mtls.ClientSawServer}");
+        output.WriteLine($"   sent \"{mtls.Request}\", received \"{mtls.Response}\"");
+        output.WriteLine($"summary: CA {(result.CaCreated ? "created" : "reused")}, 24 h mTLS certificate {cert.Serial} issued and used for mTLS ({mtls.Protocol}), demo artifact signed (CMS + Sigstore bundle, timestamped); everything is in {Path.GetDirectoryName(result.CaHome)}");
     }
 
     public static void Inspect(TextWriter output, IReadOnlyList<InspectedObject> objects)
@@ -281,6 +310,11 @@ internal static class TextRender
 
     public static void Signed(TextWriter output, PipelinePki.Cli.Commands.SignOutput result)
     {
+        if (result.Ephemeral is { } ephemeral)
+        {
+            output.WriteLine($"ephemeral signer: {ephemeral.Subject}, serial {ephemeral.Serial}, valid until {ephemeral.NotAfter:u}{(ephemeral.SubjectAlternativeNames.Count > 0 ? $", names {string.Join(", ", ephemeral.SubjectAlternativeNames)}" : string.Empty)} (key held in memory only)");
+        }
+
         foreach (var item in result.Signed)
         {
             var stamp = item.TimestampTime is { } t ? $", timestamped {t:u}" : ", no timestamp";
@@ -299,6 +333,22 @@ internal static class TextRender
                 var mark = Mark(check.Status);
                 output.WriteLine($"  {mark} {check.Check,-26} {(check.PathIndex is { } i ? $"[{i}] " : string.Empty)}{check.Detail}");
             }
+        }
+    }
+
+    public static void Renewed(TextWriter output, PipelinePki.Cli.Commands.RenewOutput result)
+    {
+        if (!result.Renewed)
+        {
+            output.WriteLine($"not renewed ({result.PreviousSerial}, valid until {result.PreviousNotAfter:u}): {result.Reason}");
+            return;
+        }
+
+        output.WriteLine($"renewed: {result.PreviousSerial} -> {result.Serial}, valid until {result.NotAfter:u} ({(result.KeyReused == true ? "same key" : "fresh key")})");
+        output.WriteLine($"  why: {result.Reason}");
+        foreach (var file in result.Files ?? [])
+        {
+            output.WriteLine($"  {file}");
         }
     }
 
