@@ -65,7 +65,8 @@ internal static class RenewCommand
             var staging = FileSetReplacement.CreateStaging(dir);
             try
             {
-                List<string> arguments = ["cert", "issue", .. record.Arguments(), $"--out={staging}", "--format=json"];
+                // "--format json" as two words: that is how the command line recognises a JSON run before parsing, for errors too.
+                List<string> arguments = ["cert", "issue", .. record.Arguments(), $"--out={staging}", "--format", "json"];
                 if (parse.GetValue(app.VerboseOption))
                 {
                     arguments.Add("--verbose");
