@@ -67,8 +67,9 @@ internal static class RenewCommand
             var staging = FileSetReplacement.CreateStaging(dir);
             try
             {
+                // "--format json" as two words: that is how the command line recognises a JSON run before parsing, for errors too.
                 // --ci none: the replayed issue must not publish CI outputs naming the staging directory; renew publishes its own.
-                List<string> arguments = ["cert", "issue", .. record.Arguments(), $"--out={staging}", "--format=json", "--ci=none"];
+                List<string> arguments = ["cert", "issue", .. record.Arguments(), $"--out={staging}", "--format", "json", "--ci=none"];
                 if (parse.GetValue(app.VerboseOption))
                 {
                     arguments.Add("--verbose");
