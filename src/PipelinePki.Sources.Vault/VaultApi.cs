@@ -38,6 +38,7 @@ internal sealed partial class VaultApi(
     {
         var url = UrlOf(call.Path);
         var deadline = time.GetUtcNow() + options.Timeout;
+        string? lastAnswer = null;
         for (var attempt = 0; ; attempt++)
         {
             string reason;
@@ -61,6 +62,7 @@ internal sealed partial class VaultApi(
                 }
 
                 reason = $"{(int)status} {Describe(status, messages)}";
+                lastAnswer = reason;
                 retryAfter = VaultRetryPolicy.RetryAfter(retryHeader, time.GetUtcNow());
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -79,6 +81,12 @@ internal sealed partial class VaultApi(
             var delay = retry.DelayAfter(attempt, retryAfter);
             if (time.GetUtcNow() + delay >= deadline)
             {
+                if (lastAnswer is not null && lastAnswer != reason)
+                {
+                    // The last attempt may only have run out of time; what Vault said before matters more.
+                    reason = $"{reason} (Vault's last answer: {lastAnswer})";
+                }
+
                 throw new RemoteFailureException(
                     url.AbsoluteUri,
                     $"Vault {call.Operation} failed: {call.Method} {url.AbsoluteUri}: {reason}; gave up after {attempt + 1} attempt(s) within --vault-timeout {Durations.Format(options.Timeout)}. Check that Vault is reachable, unsealed and active, or allow more time with --vault-timeout.");

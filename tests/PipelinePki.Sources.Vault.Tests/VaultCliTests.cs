@@ -78,7 +78,7 @@ public sealed class VaultCliTests : IDisposable
         await using var vault = await VaultStandIn.StartAsync(temp.Combine("vault-ca"), new VaultStandInOptions { Sealed = true });
 
         var result = await RunAsync(vault, "cert", "issue", "--source", "vault", "--role", "ci", "--name", "build.example.internal",
-            "--vault-timeout", "3s", "--out", temp.Combine("out"), "--home", temp.Combine("home"), "--format", "json");
+            "--vault-timeout", "5s", "--out", temp.Combine("out"), "--home", temp.Combine("home"), "--format", "json");
 
         OneErrorLine(result, 6, $"POST {vault.Url}/v1/pki/sign/ci");
         Assert.Contains("Vault is sealed", result.StandardError, StringComparison.Ordinal);
