@@ -21,6 +21,8 @@ dpkg -s zlib1g-dev >/dev/null 2>&1 || need_apt+=(zlib1g-dev)
 # SoftHSM2 is the PKCS#11 token for the HSM tests; OpenSC's pkcs11-tool makes keys inside it.
 { command -v softhsm2-util >/dev/null && [[ -f /usr/lib/softhsm/libsofthsm2.so ]]; } || need_apt+=(softhsm2)
 command -v pkcs11-tool >/dev/null || need_apt+=(opensc)
+# Pebble + pebble-challtestsrv are the real ACME server (and its DNS) for the ACME source tests.
+{ command -v pebble >/dev/null && command -v pebble-challtestsrv >/dev/null; } || need_apt+=(pebble)
 if ((${#need_apt[@]})); then
   log "installing: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
