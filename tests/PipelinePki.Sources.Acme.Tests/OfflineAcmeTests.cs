@@ -13,6 +13,7 @@ namespace PipelinePki.Sources.Acme.Tests;
 /// <summary>What needs no Pebble: an unreachable CA, and ARI against a loopback renewalInfo stand-in (Pebble 2.4 has no ARI).</summary>
 public sealed class OfflineAcmeTests : IDisposable
 {
+    private static readonly IReadOnlyDictionary<string, string?>? NoEnvironment = null;
     private readonly TempDirectory temp = new();
 
     [Fact]
@@ -20,7 +21,7 @@ public sealed class OfflineAcmeTests : IDisposable
     {
         var url = LoopbackPkiServer.UnreachableUrl("/dir").ToString();
 
-        var result = await CliProcess.RunAsync(null, temp.Path, "cert", "issue", "--source", "acme", "--acme-directory", url, "--state", temp.Combine("state"),
+        var result = await CliProcess.RunAsync(NoEnvironment, temp.Path, "cert", "issue", "--source", "acme", "--acme-directory", url, "--state", temp.Combine("state"),
             "--name", "down.build.example", "--out", temp.Combine("out"), "--acme-timeout", "20s");
 
         Assert.Equal(6, result.ExitCode);
@@ -32,7 +33,7 @@ public sealed class OfflineAcmeTests : IDisposable
     [Fact]
     public async Task CertIssue_MissingDirectoryOption_UsageExit2()
     {
-        var result = await CliProcess.RunAsync(null, temp.Path, "cert", "issue", "--source", "acme", "--name", "x.build.example", "--out", temp.Combine("out"));
+        var result = await CliProcess.RunAsync(NoEnvironment, temp.Path, "cert", "issue", "--source", "acme", "--name", "x.build.example", "--out", temp.Combine("out"));
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("--acme-directory is required", result.StandardError, StringComparison.Ordinal);
@@ -52,7 +53,7 @@ public sealed class OfflineAcmeTests : IDisposable
         var end = DateTimeOffset.UtcNow.AddHours(5);
         await using var server = await AriStandIn.StartAsync(expectedId, start, end);
 
-        var result = await CliProcess.RunAsync(null, temp.Path, "acme", "renewal-info", "--acme-directory", server.DirectoryUrl, "--state", temp.Combine("state"), "--cert", certPath, "--format", "json");
+        var result = await CliProcess.RunAsync(NoEnvironment, temp.Path, "acme", "renewal-info", "--acme-directory", server.DirectoryUrl, "--state", temp.Combine("state"), "--cert", certPath, "--format", "json");
 
         Assert.True(result.ExitCode == 0, result.ToString());
         var json = JsonDocument.Parse(result.StandardOutput).RootElement;
