@@ -17,7 +17,7 @@ public sealed class EabPebbleTests(EabPebbleFixture fixture) : IDisposable
         var result = await cli.RunAsync(cli.Issue(temp.Combine("out"), "--name", "eab.build.example"));
 
         Assert.Equal(5, result.ExitCode);
-        var line = Assert.Single(result.StandardError.Trim().Split('\n'));
+        var line = Assert.Single(ErrorLines(result));
         Assert.Contains("acme-externalAccountRequired", line, StringComparison.Ordinal);
         Assert.Contains("--eab-kid", line, StringComparison.Ordinal);
     }
@@ -61,6 +61,10 @@ public sealed class EabPebbleTests(EabPebbleFixture fixture) : IDisposable
         Assert.True(account.ExitCode == 0, account.ToString());
         Assert.Equal("valid", JsonDocument.Parse(account.StandardOutput).RootElement.GetProperty("status").GetString());
     }
+
+    /// <summary>Progress lines come first on stderr; the failure itself must be exactly one line.</summary>
+    private static string[] ErrorLines(ProcessResult result) =>
+        result.StandardError.Split('\n').Where(l => l.StartsWith("pipeline-pki: error:", StringComparison.Ordinal)).ToArray();
 
     public void Dispose() => temp.Dispose();
 }

@@ -167,7 +167,7 @@ public sealed class FastPebbleTests(FastPebbleFixture fixture) : IDisposable
         var withOldKey = await cli.RunAsync(["acme", "account", .. cli.Common()]);
         File.WriteAllText(keyFile, newKey);
         Assert.Equal(6, withOldKey.ExitCode);
-        Assert.Single(withOldKey.StandardError.Trim().Split('\n'));
+        Assert.Single(ErrorLines(withOldKey));
         Assert.Contains("the ACME server refused account", withOldKey.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain(oldKey.Split('\n')[1], withOldKey.Combined, StringComparison.Ordinal);
     }
@@ -181,7 +181,7 @@ public sealed class FastPebbleTests(FastPebbleFixture fixture) : IDisposable
         var result = await cli.RunAsync(["cert", "issue", "--source", "acme", .. cli.Common("--http-port", unusedPort, "--http-bind", "127.0.0.1", "--out", temp.Combine("out"), "--name", "unanswered.build.example", "--format", "json")]);
 
         Assert.Equal(6, result.ExitCode);
-        var line = Assert.Single(result.StandardError.Trim().Split('\n'));
+        var line = Assert.Single(ErrorLines(result));
         Assert.StartsWith("pipeline-pki: error: the ACME server refused validation of unanswered.build.example (connection:", line, StringComparison.Ordinal);
         Assert.Equal(6, JsonDocument.Parse(result.StandardOutput).RootElement.GetProperty("error").GetProperty("exitCode").GetInt32());
         Assert.False(File.Exists(temp.Combine("out", "cert.pem")));
@@ -219,6 +219,10 @@ public sealed class FastPebbleTests(FastPebbleFixture fixture) : IDisposable
         var port = TestKit.Http.LoopbackPkiServer.FreeTcpPort();
         return (port == Pebble.HttpChallengePort ? port + 1 : port).ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
+
+    /// <summary>Progress lines come first on stderr; the failure itself must be exactly one line.</summary>
+    private static string[] ErrorLines(ProcessResult result) =>
+        result.StandardError.Split('\n').Where(l => l.StartsWith("pipeline-pki: error:", StringComparison.Ordinal)).ToArray();
 
     public void Dispose() => temp.Dispose();
 }

@@ -25,7 +25,7 @@ public sealed class OfflineAcmeTests : IDisposable
             "--name", "down.build.example", "--out", temp.Combine("out"), "--acme-timeout", "20s");
 
         Assert.Equal(6, result.ExitCode);
-        var line = Assert.Single(result.StandardError.Trim().Split('\n'));
+        var line = Assert.Single(ErrorLines(result));
         Assert.StartsWith("pipeline-pki: error: cannot reach the ACME server for directory (connection refused or reset", line, StringComparison.Ordinal);
         Assert.Contains(url, line, StringComparison.Ordinal);
     }
@@ -63,6 +63,10 @@ public sealed class OfflineAcmeTests : IDisposable
         Assert.Equal("https://ca.example/ari-explained", json.GetProperty("explanationUrl").GetString());
         Assert.Equal([$"/renewal-info/{expectedId}"], server.Paths.Where(p => p.StartsWith("/renewal-info", StringComparison.Ordinal)));
     }
+
+    /// <summary>Progress lines come first on stderr; the failure itself must be exactly one line.</summary>
+    private static string[] ErrorLines(ProcessResult result) =>
+        result.StandardError.Split('\n').Where(l => l.StartsWith("pipeline-pki: error:", StringComparison.Ordinal)).ToArray();
 
     public void Dispose() => temp.Dispose();
 
