@@ -30,6 +30,8 @@ command -v chromium >/dev/null || need_apt+=(chromium)
 command -v skopeo >/dev/null || need_apt+=(skopeo)
 command -v docker-registry >/dev/null || need_apt+=(docker-registry)
 /usr/bin/python3 -c 'import yaml' 2>/dev/null || need_apt+=(python3-yaml)
+# Pebble + pebble-challtestsrv are the real ACME server (and its DNS) for the ACME source tests.
+{ command -v pebble >/dev/null && command -v pebble-challtestsrv >/dev/null; } || need_apt+=(pebble)
 if ((${#need_apt[@]})); then
   log "installing: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -24,6 +24,8 @@ internal sealed class AcmeCliOptions
     private readonly Option<string> accountKeyType = new("--acme-account-key-type") { Description = "Account key for a new account: ecdsa-p384 (ES384, default) or ecdsa-p256 (ES256).", DefaultValueFactory = _ => AccountKey.DefaultKeyType };
     private readonly Option<string> timeout = new("--acme-timeout") { Description = "Deadline for the whole ACME exchange, retries and validation included.", DefaultValueFactory = _ => "5m" };
 
+    private bool issuance;
+
     public AcmeCliOptions()
     {
         accountKeyType.AcceptOnlyFromAmong("ecdsa-p256", "ecdsa-p384");
@@ -39,6 +41,7 @@ internal sealed class AcmeCliOptions
         command.Options.Add(eabKid);
         command.Options.Add(eabHmacEnv);
         command.Options.Add(accountKeyType);
+        issuance = forIssuance;
         if (forIssuance)
         {
             command.Options.Add(httpPort);
@@ -64,6 +67,7 @@ internal sealed class AcmeCliOptions
                 : throw new BadInputException($"--eab-hmac-env: the environment variable {variable} is empty or unset; export the EAB MAC key your CA issued into it.");
         }
 
+        var defaults = new AcmeSourceOptions { DirectoryUrl = directoryUrl, StateDirectory = "." };
         var options = new AcmeSourceOptions
         {
             DirectoryUrl = directoryUrl,
@@ -73,10 +77,11 @@ internal sealed class AcmeCliOptions
             AccountKeyType = parse.GetValue(accountKeyType)!,
             ExternalAccountKeyId = parse.GetValue(eabKid),
             ExternalAccountMacKey = macKey,
-            HttpPort = parse.GetValue(httpPort),
-            HttpBindAddress = parse.GetValue(httpBind)!,
-            DnsHook = parse.GetValue(dnsHook),
-            PreferredChain = parse.GetValue(preferredChain),
+            // Account commands validate nothing, so they do not take the challenge options.
+            HttpPort = issuance ? parse.GetValue(httpPort) : defaults.HttpPort,
+            HttpBindAddress = issuance ? parse.GetValue(httpBind)! : defaults.HttpBindAddress,
+            DnsHook = issuance ? parse.GetValue(dnsHook) : null,
+            PreferredChain = issuance ? parse.GetValue(preferredChain) : null,
             Timeout = Durations.Parse(parse.GetValue(timeout)!, "--acme-timeout"),
             Progress = new Progress(app.Error),
         };
