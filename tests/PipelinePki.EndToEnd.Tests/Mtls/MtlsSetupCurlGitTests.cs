@@ -24,7 +24,7 @@ public class MtlsSetupCurlGitTests
 
         var (_, setup) = await world.SetupAsync("--for", "curl", "--for", $"git={gitUrl}");
         Assert.Equal(world.State, setup.RootElement.GetProperty("stateDirectory").GetString());
-        Assert.Equal(0600, (int)File.GetUnixFileMode(Path.Combine(world.State, "client.key")));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(world.State, "client.key")));
 
         var curl = await MtlsWorld.RunAsync("curl", env, world.Home, "-fsS", fileUrl);
         Assert.True(curl.ExitCode == 0, curl + nginx.ErrorLog);

@@ -51,7 +51,7 @@ public class MtlsSetupRegistryTests
             Assert.True(File.Exists(Path.Combine(world.Home, ".config", "containers", "certs.d", hostPort, "client.key")));
             Assert.True(File.Exists(Path.Combine(world.Home, ".docker", "certs.d", hostPort, "client.cert")));
             Assert.True(File.Exists(Path.Combine(daemon, hostPort, "ca.crt")));
-            Assert.Equal(0600, (int)File.GetUnixFileMode(Path.Combine(daemon, hostPort, "client.key")));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(daemon, hostPort, "client.key")));
             Assert.Contains("docker daemon", setup.RootElement.GetProperty("targets")[0].GetProperty("notes")[0].GetString(), StringComparison.Ordinal);
 
             var copy = await MtlsWorld.RunAsync("skopeo", env, world.Cli.Root, Copy("v1"));
@@ -145,12 +145,12 @@ public class MtlsSetupRegistryTests
 
         var layerDigest = Blob(gzipped);
         var diffId = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(tar));
-        var configJson = Encoding.UTF8.GetBytes($$"""{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["{{diffId}}"]}}""");
+        var configJson = Encoding.UTF8.GetBytes($$$"""{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["{{{diffId}}}"]}}""");
         var configDigest = Blob(configJson);
-        var manifest = Encoding.UTF8.GetBytes($$"""{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{{configDigest}}","size":{{configJson.Length}}},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"{{layerDigest}}","size":{{gzipped.Length}}}]}""");
+        var manifest = Encoding.UTF8.GetBytes($$$"""{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{{{configDigest}}}","size":{{{configJson.Length}}}},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"{{{layerDigest}}}","size":{{{gzipped.Length}}}}]}""");
         var manifestDigest = Blob(manifest);
         File.WriteAllText(Path.Combine(layout, "oci-layout"), """{"imageLayoutVersion":"1.0.0"}""");
-        File.WriteAllText(Path.Combine(layout, "index.json"), $$"""{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{{manifestDigest}}","size":{{manifest.Length}},"annotations":{"org.opencontainers.image.ref.name":"v1"}}]}""");
+        File.WriteAllText(Path.Combine(layout, "index.json"), $$$"""{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{{{manifestDigest}}}","size":{{{manifest.Length}}},"annotations":{"org.opencontainers.image.ref.name":"v1"}}]}""");
         return (layout, manifestDigest);
     }
 

@@ -32,7 +32,7 @@ public class MtlsSetupToolsTests
             "--for", $"npm={baseUrl}/", "--for", $"pip={baseUrl}/simple/", "--for", $"kube={baseUrl},ci-cluster", "--for", "maven",
             "--for", $"nuget={baseUrl}/v3/index.json,internal", "--for", $"helm={baseUrl}/charts/", "--for", "env");
         Assert.DoesNotContain(NpmToken, setupRun.Combined, StringComparison.Ordinal);
-        Assert.Equal(0600, (int)File.GetUnixFileMode(npmrc));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(npmrc));
         var exports = MtlsWorld.Exports(setup);
 
         // npm: certfile/keyfile scoped to the registry.
@@ -67,7 +67,7 @@ public class MtlsSetupToolsTests
         var fileCert = nugetConfig.Root.Element("clientCertificates")!.Elements("fileCert").Single(e => (string?)e.Attribute("packageSource") == "internal");
         Assert.Equal("changeit", (string?)fileCert.Attribute("clearTextPassword"));
         var p12 = (string)fileCert.Attribute("path")!;
-        Assert.Equal(0600, (int)File.GetUnixFileMode(p12));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(p12));
         var p12Certs = await OpenSsl.RunAsync("pkcs12", "-in", p12, "-passin", "pass:changeit", "-nokeys");
         Assert.True(p12Certs.ExitCode == 0, p12Certs.ToString());
         Assert.Contains("subject=CN = pipeline", p12Certs.StandardOutput, StringComparison.Ordinal);
@@ -146,9 +146,8 @@ public class MtlsSetupToolsTests
     private static async Task ServeRegistriesAsync(MtlsWorld world, string baseUrl)
     {
         var html = MtlsWorld.HtmlRoot(world.Cli);
-        await File.WriteAllTextAsync(Path.Combine(html, "tinypkg"), $$"""
-            {"name":"tinypkg","dist-tags":{"latest":"1.0.0"},"versions":{"1.0.0":{"name":"tinypkg","version":"1.0.0","dist":{"tarball":"{{baseUrl}}/tinypkg/-/tinypkg-1.0.0.tgz","shasum":"0000000000000000000000000000000000000000"}}}}
-            """);
+        var packument = """{"name":"tinypkg","dist-tags":{"latest":"1.0.0"},"versions":{"1.0.0":{"name":"tinypkg","version":"1.0.0","dist":{"tarball":"BASE/tinypkg/-/tinypkg-1.0.0.tgz","shasum":"0000000000000000000000000000000000000000"}}}}""";
+        await File.WriteAllTextAsync(Path.Combine(html, "tinypkg"), packument.Replace("BASE", baseUrl, StringComparison.Ordinal));
         Directory.CreateDirectory(Path.Combine(html, "simple", "tinypkg"));
         await File.WriteAllTextAsync(Path.Combine(html, "simple", "tinypkg", "index.html"), """
             <!DOCTYPE html><html><body><a href="../../files/tinypkg-1.0.tar.gz#sha256=0000000000000000000000000000000000000000000000000000000000000000">tinypkg-1.0.tar.gz</a></body></html>

@@ -71,7 +71,14 @@ public sealed class MtlsWorld : IDisposable
     /// <summary>Environment for a real client process: our HOME, none of the machine's trust overrides, plus <paramref name="extra"/>.</summary>
     public Dictionary<string, string?> ClientEnvironment(IEnumerable<KeyValuePair<string, string>>? extra = null)
     {
-        var environment = new Dictionary<string, string?> { ["HOME"] = Home, ["GIT_TERMINAL_PROMPT"] = "0", ["GIT_CONFIG_NOSYSTEM"] = "1" };
+        // RUSTUP_HOME: this machine's Python wakes rustup, which would otherwise create ~/.rustup in the HOME we compare.
+        var environment = new Dictionary<string, string?>
+        {
+            ["HOME"] = Home,
+            ["GIT_TERMINAL_PROMPT"] = "0",
+            ["GIT_CONFIG_NOSYSTEM"] = "1",
+            ["RUSTUP_HOME"] = Cli.PathOf("rustup-home"),
+        };
         foreach (var name in MachineTrustVariables)
         {
             environment[name] = null;
