@@ -73,7 +73,7 @@ public class GovernanceTests
             Assert.Contains($" {rule}", test.StandardOutput, StringComparison.Ordinal);
         }
 
-        Assert.Matches(@"FAIL max-ttl\s+lifetime 24h exceeds 12h", test.StandardOutput);
+        Assert.Matches(@"FAIL max-ttl\s+lifetime 1d exceeds 12h", test.StandardOutput);
         Assert.Matches(@"ok   san-dns", test.StandardOutput);
         Assert.Matches(@"ok   trusted-roots", test.StandardOutput);
         Assert.Contains("policy violation [max-ttl]", test.StandardError, StringComparison.Ordinal);
