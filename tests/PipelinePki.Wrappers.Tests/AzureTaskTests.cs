@@ -102,7 +102,7 @@ public sealed partial class AzureTaskTests(AzureExtensionFixture extension) : IC
                 Assert.Equal(match!.Shape == Cli.Commands.InputShape.Arguments ? string.Empty : match.Option, option);
             }
 
-            Assert.Contains($"run({JsonSerializer.Serialize(Cli.Commands.WrapperInputs.Find(verb)!.Command).Replace('"', '\'')}", shim, StringComparison.Ordinal);
+            Assert.Contains($"run({JsonSerializer.Serialize(Cli.Commands.WrapperInputs.Find(verb)!.Command).Replace('"', '\'')}", shim.Replace(", '", ",'", StringComparison.Ordinal), StringComparison.Ordinal);
             var outputs = task["outputVariables"]!.AsArray().Select(o => o!["name"]!.GetValue<string>());
             Assert.Equal(GitHubActionFileTests.OutputContract[verb].Order(StringComparer.Ordinal), outputs.Order(StringComparer.Ordinal));
         }
@@ -310,7 +310,7 @@ public sealed partial class AzureTaskTests(AzureExtensionFixture extension) : IC
     {
         var problems = new List<string>();
         string? Text(string key) => task[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
-        if (!Guid.TryParseExact(Text("id") ?? string.Empty, "D"))
+        if (!Guid.TryParseExact(Text("id") ?? string.Empty, "D", out _))
         {
             problems.Add("id must be a GUID");
         }

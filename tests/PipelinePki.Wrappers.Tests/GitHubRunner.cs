@@ -122,14 +122,15 @@ public sealed class GitHubStep(string folder)
 
     public IReadOnlyDictionary<string, string> State { get; set; } = new Dictionary<string, string>();
 
-    /// <summary>The one "running:" line the entry point prints before it runs the command.</summary>
+    /// <summary>The command (after "pipeline-pki ") of the one "running:" line the entry point prints before it runs it.</summary>
     public string CommandLine
     {
         get
         {
-            var lines = Result.StandardError.Split('\n').Where(l => l.StartsWith("pipeline-pki: running: ", StringComparison.Ordinal)).ToList();
+            const string prefix = "pipeline-pki: running: pipeline-pki ";
+            var lines = Result.StandardError.Split('\n').Where(l => l.StartsWith(prefix, StringComparison.Ordinal)).ToList();
             Assert.True(lines.Count == 1, Result.ToString());
-            return lines[0]["pipeline-pki: running: ".Length..].Trim();
+            return lines[0][prefix.Length..].Trim();
         }
     }
 }

@@ -17,7 +17,7 @@ async function main() {
     stderr: runner.stderr,
     errorIssues: runner.errorIssues,
     ran: Object.keys(runner.cmdlines),
-    node: runner.nodePath,
+    node: await runner.getNodePath(Number(nodeVersion)),
   }));
 }
 

@@ -6,11 +6,11 @@
 set -euo pipefail
 CACHE="${PIPELINE_PKI_CACHE:-/var/cache/pipeline-pki}"
 PODMAN_DIR="$CACHE/podman"
-mkdir -p "$PODMAN_DIR/root" "$PODMAN_DIR/runroot" "$PODMAN_DIR/tmp"
+mkdir -p "$PODMAN_DIR/overlay" "$PODMAN_DIR/runroot" "$PODMAN_DIR/tmp"
 cat >"$PODMAN_DIR/storage.conf" <<CONF
 [storage]
-driver = "vfs"
-graphroot = "$PODMAN_DIR/root"
+driver = "overlay"
+graphroot = "$PODMAN_DIR/overlay"
 runroot = "$PODMAN_DIR/runroot"
 CONF
 cat >"$PODMAN_DIR/containers.conf" <<CONF
