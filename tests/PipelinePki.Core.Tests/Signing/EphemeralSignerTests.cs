@@ -24,7 +24,7 @@ public class EphemeralSignerTests
         Assert.Single(identity.Chain);
         Assert.Equal("code-signing", identity.Record.Profile);
         Assert.Contains("uri:spiffe://test/ci", identity.Record.SubjectAlternativeNames);
-        Assert.Empty(Directory.EnumerateFiles(temp.Path, "*", SearchOption.AllDirectories).Where(f => !f.StartsWith(temp.Combine("ca"), StringComparison.Ordinal)));
+        Assert.DoesNotContain(Directory.EnumerateFiles(temp.Path, "*", SearchOption.AllDirectories), f => !f.StartsWith(temp.Combine("ca"), StringComparison.Ordinal));
     }
 
     [Fact]
@@ -33,7 +33,7 @@ public class EphemeralSignerTests
         using var temp = new TempDirectory();
         var authority = await ThrowawayCa.CreateAsync(temp.Combine("ca"), TimeProvider.System);
         using var key = KeyGenerator.Generate(KeySpec.Parse("ecdsa-p256"));
-        var der = CertificationRequestBuilder.Create(key, "renewed");
+        var der = CertificationRequestBuilder.Build(key, "renewed", []);
         var csr = PkiObjectReader.ReadCertificationRequest(der, "test");
         Assert.True(csr.Verify());
         using var issued = await authority.IssueAsync(
