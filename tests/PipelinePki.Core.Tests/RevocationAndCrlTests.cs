@@ -141,9 +141,9 @@ public class RevocationAndCrlTests
         Assert.Equal(2, LocalCaHome.Open(home).Config.IntermediateGeneration);
         // The old intermediate and the TSA certificate it issued, each with its key.
         Assert.Equal(4, Directory.GetFiles(Path.Combine(home, "archive")).Length);
-        Assert.True((await OpenSsl.VerifyAsync(afterFiles.Root, afterFiles.Chain, afterFiles.Certificate, "sslclient")).ExitCode == 0);
-        Assert.True((await OpenSsl.VerifyAsync(beforeFiles.Root, beforeFiles.Chain, beforeFiles.Certificate, "sslclient")).ExitCode == 0);
+        Assert.True((await OpenSsl.VerifyAsync(afterFiles.Root!, afterFiles.Chain, afterFiles.Certificate, "sslclient")).ExitCode == 0);
+        Assert.True((await OpenSsl.VerifyAsync(beforeFiles.Root!, beforeFiles.Chain, beforeFiles.Certificate, "sslclient")).ExitCode == 0);
         // A leaf from the new intermediate does not chain through the old one.
-        Assert.NotEqual(0, (await OpenSsl.VerifyAsync(afterFiles.Root, beforeFiles.Chain, afterFiles.Certificate, "sslclient")).ExitCode);
+        Assert.NotEqual(0, (await OpenSsl.VerifyAsync(afterFiles.Root!, beforeFiles.Chain, afterFiles.Certificate, "sslclient")).ExitCode);
     }
 }

@@ -485,7 +485,7 @@ public class CmsTests
         public Task<ProcessResult> OpenSslVerifyAsync(string signaturePath, string contentPath) =>
             OpenSsl.RunAsync(
                 "cms", "-verify", "-binary", "-inform", "DER", "-in", signaturePath, "-content", contentPath,
-                "-CAfile", Files.Root, "-purpose", "any", "-out", "/dev/null");
+                "-CAfile", Files.Root!, "-purpose", "any", "-out", "/dev/null");
 
         /// <summary>
         /// OpenSSL's verdict. OpenSSL 3.0 cannot verify Ed25519 CMS with signed attributes at all

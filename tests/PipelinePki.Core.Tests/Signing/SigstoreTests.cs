@@ -308,7 +308,7 @@ public class SigstoreTests
         var ca = root.GetProperty("certificateAuthorities")[0];
         var caChain = ca.GetProperty("certChain").GetProperty("certificates").EnumerateArray()
             .Select(c => Convert.FromBase64String(c.GetProperty("rawBytes").GetString()!)).ToList();
-        Assert.Equal([fixture.Issued.Chain[0].RawData, fixture.Issued.Root.RawData], caChain);
+        Assert.Equal([fixture.Issued.Chain[0].RawData, fixture.Issued.Root!.RawData], caChain);
         Assert.Equal(fixture.Issued.Chain[0].GetNameInfo(X509NameType.SimpleName, false), ca.GetProperty("subject").GetProperty("commonName").GetString());
         Assert.Matches("^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ$", ca.GetProperty("validFor").GetProperty("start").GetString());
         var tsa = root.GetProperty("timestampAuthorities")[0];
@@ -418,7 +418,7 @@ public class SigstoreTests
             var fixture = new Fixture(temp, issued, tsa, artifactPath, digests);
 
             var intermediate = issued.Chain[0].RawData;
-            var root = issued.Root.RawData;
+            var root = issued.Root!.RawData;
             var tsaCertificate = tsa.Certificate.GetEncoded();
             await File.WriteAllBytesAsync(fixture.TrustedRootPath, SigstoreTrustedRoot.Write([intermediate, root], [tsaCertificate, intermediate, root]));
             await File.WriteAllTextAsync(fixture.RootPemPath, Pem(root));
