@@ -28,7 +28,8 @@ for task in "$here"/PipelinePki*V1; do
   cp -r "$task" "$stage/$name"
   [[ "$name" == PipelinePkiInstallerV1 ]] || cp "$here/common/pipeline-pki-task.js" "$stage/$name/"
   cp "$here/images/icon.png" "$stage/$name/icon.png"
-  cp -r "$deps/node_modules" "$stage/$name/node_modules"
+  # Hard links when the staging area shares the file system (six copies of the library otherwise).
+  cp -al "$deps/node_modules" "$stage/$name/node_modules" 2>/dev/null || cp -r "$deps/node_modules" "$stage/$name/node_modules"
 done
 mkdir -p "$stage/PipelinePkiInstallerV1/bin/linux-x64"
 cp "$cli_dir/pipeline-pki" "$stage/PipelinePkiInstallerV1/bin/linux-x64/"
