@@ -44,10 +44,10 @@ public class RevocationAndCrlTests
         Assert.Contains("verify OK", rootSignature.Combined, StringComparison.Ordinal);
 
         // -crl_check_all needs a CRL for every CA on the path: the root's own CRL makes that possible.
-        var rejected = await OpenSsl.VerifyAsync(badFiles.Root, badFiles.Chain, badFiles.Certificate, "sslclient", "-crl_check_all", "-CRLfile", crlPath, "-CRLfile", rootCrlPath);
+        var rejected = await OpenSsl.VerifyAsync(badFiles.Root!, badFiles.Chain, badFiles.Certificate, "sslclient", "-crl_check_all", "-CRLfile", crlPath, "-CRLfile", rootCrlPath);
         Assert.NotEqual(0, rejected.ExitCode);
         Assert.Contains("certificate revoked", rejected.Combined, StringComparison.Ordinal);
-        var accepted = await OpenSsl.VerifyAsync(goodFiles.Root, goodFiles.Chain, goodFiles.Certificate, "sslclient", "-crl_check_all", "-CRLfile", crlPath, "-CRLfile", rootCrlPath);
+        var accepted = await OpenSsl.VerifyAsync(goodFiles.Root!, goodFiles.Chain, goodFiles.Certificate, "sslclient", "-crl_check_all", "-CRLfile", crlPath, "-CRLfile", rootCrlPath);
         Assert.True(accepted.ExitCode == 0, accepted.ToString());
     }
 
