@@ -24,7 +24,7 @@ public class EphemeralSignerTests
         Assert.Single(identity.Chain);
         Assert.Equal("code-signing", identity.Record.Profile);
         Assert.Contains("uri:spiffe://test/ci", identity.Record.SubjectAlternativeNames);
-        Assert.Empty(Directory.EnumerateFiles(temp.Path, "*", SearchOption.AllDirectories).Where(f => !f.StartsWith(temp.Combine("ca"), StringComparison.Ordinal)));
+        Assert.DoesNotContain(Directory.EnumerateFiles(temp.Path, "*", SearchOption.AllDirectories), f => !f.StartsWith(temp.Combine("ca"), StringComparison.Ordinal));
     }
 
     [Fact]
