@@ -47,7 +47,7 @@ public class FileSetReplacementTests
     }
 
     private static IEnumerable<string> Versions(string directory) =>
-        Directory.GetFiles(directory).Select(File.ReadAllText).Select(t => t.Split(' ')[1]).Distinct();
+        Directory.GetFiles(directory).Where(f => !Path.GetFileName(f).StartsWith('.')).Select(File.ReadAllText).Select(t => t.Split(' ')[1]).Distinct();
 
     [Fact]
     public void Commit_ReplacesEveryFile_AndRemovesStaging()
