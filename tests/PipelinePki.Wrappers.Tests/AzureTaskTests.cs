@@ -300,7 +300,7 @@ public sealed partial class AzureTaskTests(AzureExtensionFixture extension) : IC
             json["errorIssues"]!.AsArray().Select(e => e!.GetValue<string>()).ToList(),
             json["ran"]!.AsArray().Select(e => e!.GetValue<string>()).ToList(),
             (await ProcessRunner.RunAsync(json["node"]!.GetValue<string>(), ["--version"])).StandardOutput.Trim());
-        Assert.DoesNotContain(Passphrase, run.Stdout + run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(Passphrase, WrapperTools.AsShownByThePlatform(run.Stdout + run.Stderr), StringComparison.Ordinal);
         Assert.DoesNotContain("PRIVATE KEY-----", run.Stdout + run.Stderr, StringComparison.Ordinal);
         return run;
     }

@@ -95,7 +95,7 @@ public sealed class GitHubRunner : IDisposable
         }
 
         // No secret may reach the log, whatever the step did.
-        Assert.DoesNotContain(Passphrase, result.Combined, StringComparison.Ordinal);
+        Assert.DoesNotContain(Passphrase, WrapperTools.AsShownByThePlatform(result.Combined), StringComparison.Ordinal);
         Assert.DoesNotContain("PRIVATE KEY-----", result.Combined, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.StandardError, StringComparison.Ordinal);
         return step;

@@ -12,6 +12,14 @@ public static class WrapperTools
 {
     public static readonly string RepoRoot = FindRepoRoot();
 
+    /// <summary>
+    /// The log as the platform shows it: the runner consumes a mask command (<c>::add-mask::VALUE</c>,
+    /// <c>##vso[task.setsecret]VALUE</c>) and never prints its value, so a secret may appear there and
+    /// nowhere else. The commands themselves stay, so a test can still see that masking happened.
+    /// </summary>
+    public static string AsShownByThePlatform(string log) =>
+        System.Text.RegularExpressions.Regex.Replace(log, @"(::add-mask::|##vso\[task\.setsecret\])[^\r\n]*", "$1***");
+
     public static string Cache => Environment.GetEnvironmentVariable("PIPELINE_PKI_CACHE") is { Length: > 0 } c ? c : "/var/cache/pipeline-pki";
 
     public static string ToolModules => Path.Combine(RepoRoot, "tests", "wrappers", "tools", "node_modules");
