@@ -66,6 +66,18 @@ public sealed record ScenarioInput(TestCertificate Leaf, IReadOnlyList<TestCerti
 /// </summary>
 public sealed record DifferentialScenario(string Name, Func<TestPki, ScenarioInput> Build, OpenSslVerdict OpenSsl, EngineVerdict Engine, string? Quirk = null)
 {
+    /// <summary>
+    /// For a quirk that a later OpenSSL release no longer has: from this version on, OpenSSL is expected
+    /// to say <see cref="OpenSslOnceFixed"/> (which then agrees with the engine).
+    /// </summary>
+    public Version? OpenSslFixedIn { get; init; }
+
+    public OpenSslVerdict? OpenSslOnceFixed { get; init; }
+
+    /// <summary>What the OpenSSL on this machine must say.</summary>
+    public OpenSslVerdict ExpectedFrom(Version openSsl) =>
+        OpenSslFixedIn is { } fixedIn && openSsl >= fixedIn && OpenSslOnceFixed is { } once ? once : OpenSsl;
+
     public static DifferentialScenario Valid(string name, Func<TestPki, ScenarioInput> build) =>
         new(name, build, OpenSslVerdict.Ok, EngineVerdict.Ok);
 

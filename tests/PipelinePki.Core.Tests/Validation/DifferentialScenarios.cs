@@ -431,7 +431,12 @@ public static class DifferentialScenarios
             new EngineVerdict(false, CheckNames.Revocation, 0),
             "Without -extended_crl, OpenSSL 3.0's CRL scoring never skips delta CRLs, so an empty delta CRL is taken as the "
             + "complete CRL and the leaf passes. RFC 5280 §5.2.4: a delta only updates a complete CRL; §6.3.3(b)/(c) need a "
-            + "complete CRL first, so with none the status is UNDETERMINED and verification fails without soft-fail."),
+            + "complete CRL first, so with none the status is UNDETERMINED and verification fails without soft-fail. "
+            + "Seen with Debian's 3.0.19; 3.0.22 no longer does it and agrees with the engine.")
+        {
+            OpenSslFixedIn = new Version(3, 0, 22),
+            OpenSslOnceFixed = new OpenSslVerdict(false, NoCrl, 0),
+        },
         new("Quirk_VerifiedExactlyAtNotAfter",
             p => Chain(p, leaf: l => l.ValidRelative(TimeSpan.FromDays(-1), TimeSpan.FromHours(1))).Input with { At = p.Now + TimeSpan.FromHours(1) },
             new OpenSslVerdict(false, Expired, 0),
