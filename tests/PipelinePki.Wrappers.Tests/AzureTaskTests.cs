@@ -208,11 +208,11 @@ public sealed partial class AzureTaskTests(AzureExtensionFixture extension) : IC
         Assert.Contains(check.ErrorIssues, e => e.Contains("pipeline-pki exited with 3", StringComparison.Ordinal));
     }
 
-    /// <summary>Needs the ci-adapter branch: the CLI sets the ##vso output variables the next tasks read.</summary>
+    /// <summary>issue → mtls setup → sign → verify, each task reading the ##vso output variables the CLI set in the one before.</summary>
     [Theory]
     [InlineData(20)]
     [InlineData(24)]
-    public async Task MockTestRunner_IssueSignVerify_ThroughOutputVariables(int node)
+    public async Task MockTestRunner_IssueMtlsSetupSignVerify_ThroughOutputVariables(int node)
     {
         using var agent = new TempDirectory();
         var path = await InstallAsync(node, agent);
@@ -230,6 +230,19 @@ public sealed partial class AzureTaskTests(AzureExtensionFixture extension) : IC
         {
             Assert.True(outputs.ContainsKey(name), $"no output variable {name}:\n{issue.Stdout}");
         }
+
+        // mtls setup with the issued certificate: its state directory is an output variable and the
+        // client-certificate variables are set (##vso[task.setvariable]) for every later task of the job.
+        var mtls = await RunTaskAsync("PipelinePkiMtlsSetupV1", node, agent, path, new()
+        {
+            ["INPUT_CERT"] = outputs["fullchainPath"], ["INPUT_KEY"] = outputs["keyPath"], ["INPUT_CA"] = outputs["rootPath"], ["INPUT_FOR"] = "env", ["INPUT_STATE"] = "mtls-state",
+        });
+        Assert.True(mtls.Succeeded, mtls.ToString());
+        var state = mtls.OutputVariables()["mtlsState"];
+        Assert.True(Path.IsPathRooted(state) && state.EndsWith("mtls-state", StringComparison.Ordinal) && File.Exists(Path.Combine(state, "manifest.json")), state);
+        var clientCert = Regex.Match(mtls.Stdout, @"##vso\[task\.setvariable variable=PIPELINE_PKI_CLIENT_CERT[^\]]*\](?<path>[^\r\n]+)");
+        Assert.True(clientCert.Success, mtls.Stdout);
+        Assert.True(File.Exists(clientCert.Groups["path"].Value), clientCert.Groups["path"].Value);
 
         var sign = await RunTaskAsync("PipelinePkiSignV1", node, agent, path, new()
         {

@@ -138,14 +138,16 @@ public sealed partial class GitLabComponentTests
 
     /// <summary>Needs the ci-adapter branch: `--dotenv` writes the outputs the later jobs read.</summary>
     [Fact]
-    public async Task GitlabCiLocal_SelfTestOnTheShellExecutor_IssueSignVerifyCheckThroughDotenv()
+    public async Task GitlabCiLocal_SelfTestOnTheShellExecutor_IssueMtlsSetupSignVerifyCheckThroughDotenv()
     {
         using var project = await CatalogProject.CreateAsync();
         var result = await project.RunAsync("--force-shell-executor", "--no-color");
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("running: pipeline-pki cert issue", result.Combined, StringComparison.Ordinal);
+        Assert.Contains("running: pipeline-pki mtls setup", result.Combined, StringComparison.Ordinal);
         Assert.Contains("running: pipeline-pki verify", result.Combined, StringComparison.Ordinal);
+        Assert.Matches(@"mtls client certificate \S+", result.Combined);
         Assert.Matches(@"issued [0-9A-Fa-f]+, verified valid", result.Combined);
         Assert.True(File.Exists(Path.Combine(project.Folder, ".gitlab-ci-local", "artifacts", "pipeline-pki-sign", "dist", "app.txt.p7s"))
             || Directory.EnumerateFiles(Path.Combine(project.Folder, ".gitlab-ci-local"), "app.txt.p7s", SearchOption.AllDirectories).Any());
