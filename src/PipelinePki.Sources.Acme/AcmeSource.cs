@@ -466,10 +466,8 @@ public sealed class AcmeSource(AcmeSourceOptions options, HttpClient http, TimeP
 
         var ekus = leafInfo.ExtendedKeyUsage;
         var profile = ekus.Contains("serverAuth") && ekus.Contains("clientAuth") ? "mtls" : ekus.Contains("serverAuth") ? "server" : "acme";
-        var record = new InventoryRecord(
-            leafInfo.Serial, leafInfo.Subject, leafInfo.Issuer, leafInfo.AuthorityKeyIdentifier ?? string.Empty,
-            leafInfo.SubjectAlternativeNames, leafInfo.NotBefore, leafInfo.NotAfter, profile, request.KeySpec.Name, leafInfo.Sha256Fingerprint,
-            CertificateStatus.Valid, null, null, Name, request.Requester, time.GetUtcNow());
+        var record = InventoryRecord.NewlyIssued(
+            leafInfo, leafInfo.AuthorityKeyIdentifier ?? string.Empty, profile, request.KeySpec.Name, Name, request.Requester, time.GetUtcNow());
         using (var inventory = InventoryStore.Open(inventoryPath))
         {
             inventory.TryAdd(record);

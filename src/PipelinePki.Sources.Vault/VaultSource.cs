@@ -282,23 +282,8 @@ public sealed class VaultSource : ICertificateSource, ICertificateRevoker
     private static InventoryRecord RecordFor(BcCertificate leaf, string profile, string keyType, Requester requester, DateTimeOffset issuedAt)
     {
         var info = CertificateDescriber.Describe(leaf);
-        return new InventoryRecord(
-            info.Serial,
-            info.Subject,
-            info.Issuer,
-            info.AuthorityKeyIdentifier?.Replace(":", string.Empty, StringComparison.Ordinal).ToUpperInvariant() ?? string.Empty,
-            info.SubjectAlternativeNames,
-            info.NotBefore,
-            info.NotAfter,
-            profile,
-            keyType,
-            info.Sha256Fingerprint,
-            CertificateStatus.Valid,
-            null,
-            null,
-            "vault",
-            requester,
-            issuedAt);
+        var issuerKeyId = info.AuthorityKeyIdentifier?.Replace(":", string.Empty, StringComparison.Ordinal).ToUpperInvariant() ?? string.Empty;
+        return InventoryRecord.NewlyIssued(info, issuerKeyId, profile, keyType, "vault", requester, issuedAt);
     }
 
     private static string KeyTypeOf(BcCertificate certificate) =>

@@ -396,24 +396,7 @@ public sealed class LocalAuthority(
     internal static InventoryRecord RecordFor(
         BcCertificate certificate, BcCertificate issuer, string profile, string keyType, string source, Requester requester, DateTimeOffset issuedAt)
     {
-        var info = CertificateDescriber.Describe(certificate);
-        return new InventoryRecord(
-            info.Serial,
-            info.Subject,
-            info.Issuer,
-            KeyIdOf(issuer),
-            info.SubjectAlternativeNames,
-            info.NotBefore,
-            info.NotAfter,
-            profile,
-            keyType,
-            info.Sha256Fingerprint,
-            CertificateStatus.Valid,
-            null,
-            null,
-            source,
-            requester,
-            issuedAt);
+        return InventoryRecord.NewlyIssued(CertificateDescriber.Describe(certificate), KeyIdOf(issuer), profile, keyType, source, requester, issuedAt);
     }
 
     /// <summary>The issuer's subject key identifier, hex: CRLs and inventory rows are grouped by issuing key, so a rotated intermediate keeps its own CRL.</summary>

@@ -42,6 +42,12 @@ public sealed record InventoryRecord(
     Requester RequestedBy,
     DateTimeOffset IssuedAt)
 {
+    /// <summary>The row every source writes for a certificate it has just issued: valid, not revoked.</summary>
+    public static InventoryRecord NewlyIssued(
+        Certificates.CertificateInfo leaf, string issuerKeyId, string profile, string keyType, string source, Requester requester, DateTimeOffset issuedAt) =>
+        new(leaf.Serial, leaf.Subject, leaf.Issuer, issuerKeyId, leaf.SubjectAlternativeNames, leaf.NotBefore, leaf.NotAfter,
+            profile, keyType, leaf.Sha256Fingerprint, CertificateStatus.Valid, null, null, source, requester, issuedAt);
+
     /// <summary>The status as of <paramref name="now"/>: stored revocation wins, then expiry.</summary>
     public string StatusAt(DateTimeOffset now) =>
         Status == CertificateStatus.Revoked ? CertificateStatus.Revoked : NotAfter <= now ? CertificateStatus.Expired : CertificateStatus.Valid;
