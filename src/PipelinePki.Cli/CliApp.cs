@@ -86,7 +86,9 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
             }
         }
 
-        var root = BuildRootCommand();
+        // Only the branch the command line names is built (every CI step pays for start-up);
+        // anything unrecognised falls back to the whole tree, so help, errors and suggestions are unchanged.
+        var root = BuildRootCommand(BuildEveryCommand ? [] : CommandWords.Leading(args, RootOptionsTakingValues(), MaxSelectedDepth));
         var parseResult = root.Parse(args);
         var verbose = parseResult.GetValue(VerboseOption);
         var wantsJson = args.Contains("json") && args.Any(a => a is "--format" or "-f" || a.StartsWith("--format=", StringComparison.Ordinal));
@@ -155,6 +157,12 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
 
     internal CiEnvironment Ci => Services.GetRequiredService<CiEnvironment>();
 
+    /// <summary>
+    /// Verifiers for this run. Not from the container: a <c>cert verify</c> with the CRLs at hand never needs
+    /// it, and building it costs milliseconds of every gate step; the HTTP client factory is resolved on the first fetch.
+    /// </summary>
+    internal VerifierFactory Verifiers => new(time, () => Services.GetRequiredService<IHttpClientFactory>());
+
     /// <summary>Where commands hand their outputs, environment and summary to the CI platform.</summary>
     internal CiPublisher CiPublisher => ciPublisher ?? throw new InvalidOperationException("no command is running");
 
@@ -174,7 +182,6 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         services.AddSingleton<LocalCaInitializer>();
         services.AddSingleton<LocalAuthorityFactory>();
         services.AddSingleton<Quickstart>();
-        services.AddSingleton<VerifierFactory>();
         services.AddAcmeSource();
         services.AddSingleton<PipelinePki.Core.Mtls.Setup.MtlsSetup>();
         services.AddSingleton<PipelinePki.Core.Mtls.Setup.MtlsTeardown>();
@@ -197,8 +204,42 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         return services.BuildServiceProvider();
     }
 
-    private RootCommand BuildRootCommand()
+    /// <summary>Tests: build every command whatever the command line names, to compare with the selective tree.</summary>
+    internal bool BuildEveryCommand { get; init; }
+
+    /// <summary>Command words are matched this deep: a top-level command and one level of subcommands.</summary>
+    private const int MaxSelectedDepth = 2;
+
+    /// <summary>The leading command words of this run ("cert", "verify"), which select the branch of the tree to build.</summary>
+    private IReadOnlyList<string> commandWords = [];
+
+    /// <summary>
+    /// Adds to <paramref name="parent"/> the child the command line names at <paramref name="depth"/>, or every child
+    /// when it names none of them (help, typos and errors then read exactly as with the whole tree).
+    /// </summary>
+    internal void AddSubcommands(Command parent, int depth, params (string Name, Func<CliApp, Command> Create)[] children)
     {
+        var word = depth < commandWords.Count ? commandWords[depth] : null;
+        var selected = children.Where(c => c.Name == word).ToArray();
+        foreach (var (name, create) in selected.Length == 1 ? selected : children)
+        {
+            var command = create(this);
+            if (command.Name != name)
+            {
+                throw new InvalidOperationException($"command table lists '{name}' but the factory built '{command.Name}'.");
+            }
+
+            parent.Subcommands.Add(command);
+        }
+    }
+
+    private string[] RootOptionsTakingValues() =>
+        [.. new Option[] { CiOption, AuditLogOption, DotenvOption }.SelectMany(o => o.Aliases.Prepend(o.Name))];
+
+    /// <summary>The command tree: only the branch <paramref name="words"/> name where they name one, else all of it.</summary>
+    internal RootCommand BuildRootCommand(IReadOnlyList<string> words)
+    {
+        commandWords = words;
         var root = new RootCommand("pipeline-pki: short-lived certificates, signing and verification for CI/CD pipelines.");
         root.Options.Add(VerboseOption);
         CiOption.AcceptOnlyFromAmong("auto", "github", "azure", "gitlab", "none");
@@ -207,18 +248,21 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         root.Options.Add(AuditStdoutOption);
         root.Options.Add(AuditSyslogOption);
         root.Options.Add(DotenvOption);
-        root.Subcommands.Add(QuickstartCommand.Create(this));
-        root.Subcommands.Add(CaCommands.Create(this));
-        root.Subcommands.Add(CertCommands.Create(this));
-        root.Subcommands.Add(MtlsCommands.Create(this));
-        root.Subcommands.Add(AcmeCommands.Create(this));
-        root.Subcommands.Add(SignCommands.Sign(this));
-        root.Subcommands.Add(SignCommands.Verify(this));
-        root.Subcommands.Add(PolicyCommands.Create(this));
-        root.Subcommands.Add(AuditCommands.Create(this));
-        root.Subcommands.Add(PublishCommands.Create(this));
-        root.Subcommands.Add(WrapperStepCommand.Create(this, WrapperStepCommand.GitHub));
-        root.Subcommands.Add(WrapperStepCommand.Create(this, WrapperStepCommand.GitLab));
+        AddSubcommands(
+            root,
+            depth: 0,
+            ("quickstart", QuickstartCommand.Create),
+            ("ca", CaCommands.Create),
+            ("cert", CertCommands.Create),
+            ("mtls", MtlsCommands.Create),
+            ("acme", AcmeCommands.Create),
+            ("sign", SignCommands.Sign),
+            ("verify", SignCommands.Verify),
+            ("policy", PolicyCommands.Create),
+            ("audit", AuditCommands.Create),
+            ("publish", PublishCommands.Create),
+            (WrapperStepCommand.GitHub.CommandName, app => WrapperStepCommand.Create(app, WrapperStepCommand.GitHub)),
+            (WrapperStepCommand.GitLab.CommandName, app => WrapperStepCommand.Create(app, WrapperStepCommand.GitLab)));
         return root;
     }
 

@@ -90,7 +90,7 @@ internal static class GitProgram
             var revocation = app.GetEnvironmentVariable("PIPELINE_PKI_GIT_REVOCATION") is { Length: > 0 } mode
                 ? Enum.TryParse<RevocationMode>(mode, ignoreCase: true, out var parsed) ? parsed : throw new UsageException($"PIPELINE_PKI_GIT_REVOCATION: '{mode}' is not auto, crl, ocsp or none.")
                 : RevocationMode.Auto;
-            var verifier = new ArtifactVerifier(app.Services.GetRequiredService<VerifierFactory>().Create(TimeSpan.FromSeconds(10)), app.Services.GetRequiredService<TimeProvider>());
+            var verifier = new ArtifactVerifier(app.Verifiers.Create(TimeSpan.FromSeconds(10)), app.Services.GetRequiredService<TimeProvider>());
             var outcome = await verifier.VerifyAsync(
                 new VerifyArtifactRequest(payloadPath, null, PkiObjectReader.ReadCertificates(trustFile), [], [], revocation, false, null, null),
                 null,

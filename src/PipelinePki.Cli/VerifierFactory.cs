@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using PipelinePki.Core.Validation;
 using PipelinePki.Core.Validation.Ocsp;
 
@@ -9,14 +8,14 @@ namespace PipelinePki.Cli;
 /// The HTTP client is made on the first fetch only: most verifications use the CRLs they are given,
 /// and building the client costs a noticeable share of a 20 ms process.
 /// </summary>
-internal sealed class VerifierFactory(TimeProvider time, IServiceProvider services)
+internal sealed class VerifierFactory(TimeProvider time, Func<IHttpClientFactory> httpClients)
 {
     public const string HttpClientName = "revocation";
 
     public CertificateVerifier Create(TimeSpan timeout)
     {
         // Even resolving the client factory (options, handler pipeline) costs milliseconds: only on the first fetch.
-        var client = new Lazy<HttpClient>(() => services.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName));
+        var client = new Lazy<HttpClient>(() => httpClients().CreateClient(HttpClientName));
         return new CertificateVerifier(time, new LazyCrlFetcher(() => new HttpCrlFetcher(client.Value, timeout)), new LazyOcspTransport(() => new HttpOcspTransport(client.Value, timeout)));
     }
 

@@ -101,10 +101,13 @@ internal static class AcmeCommands
     public static Command Create(CliApp app)
     {
         var acme = new Command("acme", "ACME account operations (issuance is 'cert issue --source acme').");
-        acme.Subcommands.Add(Account(app));
-        acme.Subcommands.Add(KeyRollover(app));
-        acme.Subcommands.Add(Revoke(app));
-        acme.Subcommands.Add(RenewalInfo(app));
+        app.AddSubcommands(
+            acme,
+            depth: 1,
+            ("account", Account),
+            ("key-rollover", KeyRollover),
+            ("revoke", Revoke),
+            ("renewal-info", RenewalInfo));
         return acme;
     }
 

@@ -11,7 +11,10 @@ internal static class AuditCommands
     public static Command Create(CliApp app)
     {
         var audit = new Command("audit", "The hash-chained audit log (one JSON line per issuance, renewal, revocation, CRL, signature and verification).");
-        audit.Subcommands.Add(Verify(app));
+        app.AddSubcommands(
+            audit,
+            depth: 1,
+            ("verify", Verify));
         return audit;
     }
 

@@ -17,16 +17,19 @@ internal static class CaCommands
     public static Command Create(CliApp app)
     {
         var ca = new Command("ca", "The embedded two-tier CA (offline root, issuing intermediate).");
-        ca.Subcommands.Add(Init(app));
-        ca.Subcommands.Add(Status(app));
-        ca.Subcommands.Add(Revoke(app));
-        ca.Subcommands.Add(Crl(app));
-        ca.Subcommands.Add(Inventory(app));
-        ca.Subcommands.Add(RotateIntermediate(app));
-        ca.Subcommands.Add(TrustedRoot(app));
-        ca.Subcommands.Add(GovernanceCommands.Report(app));
-        ca.Subcommands.Add(GovernanceCommands.Watch(app));
-        ca.Subcommands.Add(VaultFetchCommand.Create(app));
+        app.AddSubcommands(
+            ca,
+            depth: 1,
+            ("init", Init),
+            ("status", Status),
+            ("revoke", Revoke),
+            ("crl", Crl),
+            ("inventory", Inventory),
+            ("rotate-intermediate", RotateIntermediate),
+            ("trusted-root", TrustedRoot),
+            ("report", GovernanceCommands.Report),
+            ("watch", GovernanceCommands.Watch),
+            ("fetch", VaultFetchCommand.Create));
         return ca;
     }
 

@@ -15,11 +15,14 @@ internal static class CertCommands
     public static Command Create(CliApp app)
     {
         var cert = new Command("cert", "Issue, inspect and verify certificates.");
-        cert.Subcommands.Add(Issue(app));
-        cert.Subcommands.Add(RenewCommand.Create(app));
-        cert.Subcommands.Add(Inspect(app));
-        cert.Subcommands.Add(VerifyCommand.Create(app));
-        cert.Subcommands.Add(CheckCommand.Create(app));
+        app.AddSubcommands(
+            cert,
+            depth: 1,
+            ("issue", Issue),
+            ("renew", RenewCommand.Create),
+            ("inspect", Inspect),
+            ("verify", VerifyCommand.Create),
+            ("check", CheckCommand.Create));
         return cert;
     }
 

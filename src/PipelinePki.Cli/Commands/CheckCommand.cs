@@ -47,7 +47,7 @@ internal static class CheckCommand
                 timeoutValue);
             request = GovernanceKit.ApplyPolicy(policyDocument, request);
             await GovernanceKit.EnforceFilesAsync(app, policyDocument, request, cancellationToken);
-            var checker = new PreflightChecker(app.Services.GetRequiredService<VerifierFactory>().Create(timeoutValue), app.Services.GetRequiredService<TimeProvider>());
+            var checker = new PreflightChecker(app.Verifiers.Create(timeoutValue), app.Services.GetRequiredService<TimeProvider>());
             var report = await checker.RunAsync(request, cancellationToken);
             app.CiPublisher.Publish(new Ci.Steps.CheckOutputs(report, request.MinRemaining, request.WarnRemaining, app.Services.GetRequiredService<TimeProvider>().GetUtcNow()));
             CommandKit.Render(app, parse.GetValue(format), report, () => CliJson.Default.PreflightReport, TextRender.Preflight);

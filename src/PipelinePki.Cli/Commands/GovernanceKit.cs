@@ -110,7 +110,7 @@ internal static class GovernanceKit
             return;
         }
 
-        var gate = new PolicyGate(app.Services.GetRequiredService<VerifierFactory>().Create(TimeSpan.FromSeconds(10)), app.Services.GetRequiredService<TimeProvider>());
+        var gate = new PolicyGate(app.Verifiers.Create(TimeSpan.FromSeconds(10)), app.Services.GetRequiredService<TimeProvider>());
         var evaluation = await gate.CheckCertificateAsync(
             policy, request.Leaf, request.TrustAnchors, request.Untrusted, request.At,
             new RevocationChecking(request.Revocation != Core.Validation.RevocationMode.None, request.SoftFail), target, cancellationToken);

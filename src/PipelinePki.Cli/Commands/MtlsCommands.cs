@@ -16,9 +16,12 @@ internal static class MtlsCommands
     public static Command Create(CliApp app)
     {
         var mtls = new Command("mtls", "Mutual TLS: probe endpoints; set up and tear down client certificates for the pipeline's tools.");
-        mtls.Subcommands.Add(Probe(app));
-        mtls.Subcommands.Add(MtlsSetupCommands.Setup(app));
-        mtls.Subcommands.Add(MtlsSetupCommands.Teardown(app));
+        app.AddSubcommands(
+            mtls,
+            depth: 1,
+            ("probe", Probe),
+            ("setup", MtlsSetupCommands.Setup),
+            ("teardown", MtlsSetupCommands.Teardown));
         return mtls;
     }
 
@@ -84,7 +87,7 @@ internal static class MtlsCommands
                 timeoutValue,
                 identity,
                 (parse.GetValue(crl) ?? []).SelectMany(CrlFiles.Read).ToList());
-            var probe = new TlsProbe(app.Services.GetRequiredService<VerifierFactory>().Create(timeoutValue), app.Services.GetRequiredService<TimeProvider>());
+            var probe = new TlsProbe(app.Verifiers.Create(timeoutValue), app.Services.GetRequiredService<TimeProvider>());
             var result = await probe.ProbeAsync(request, cancellationToken);
             CommandKit.Render(app, parse.GetValue(format), result, () => CliJson.Default.ProbeResult, TextRender.Probe);
 

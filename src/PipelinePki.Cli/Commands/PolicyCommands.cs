@@ -17,9 +17,12 @@ internal static class PolicyCommands
     public static Command Create(CliApp app)
     {
         var policy = new Command("policy", "Policy as code: validate a policy file, show the effective rules, explain a verdict rule by rule.");
-        policy.Subcommands.Add(Validate(app));
-        policy.Subcommands.Add(Show(app));
-        policy.Subcommands.Add(Test(app));
+        app.AddSubcommands(
+            policy,
+            depth: 1,
+            ("validate", Validate),
+            ("show", Show),
+            ("test", Test));
         return policy;
     }
 
@@ -85,7 +88,7 @@ internal static class PolicyCommands
             var anchors = (parse.GetValue(trust) ?? []).SelectMany(PkiObjectReader.ReadCertificates).ToList();
             var pool = (parse.GetValue(untrusted) ?? []).SelectMany(PkiObjectReader.ReadCertificates).ToList();
             var when = VerifyCommand.ParseTime(parse.GetValue(at));
-            var gate = new PolicyGate(app.Services.GetRequiredService<VerifierFactory>().Create(TimeSpan.FromSeconds(10)), app.Services.GetRequiredService<TimeProvider>());
+            var gate = new PolicyGate(app.Verifiers.Create(TimeSpan.FromSeconds(10)), app.Services.GetRequiredService<TimeProvider>());
             var evaluations = new List<PolicyEvaluation>();
             foreach (var target in files)
             {

@@ -13,7 +13,10 @@ internal static class PublishCommands
     public static Command Create(CliApp app)
     {
         var publish = new Command("publish", "Publish signed artifacts where the platform shows them.");
-        publish.Subcommands.Add(GitHubRelease(app));
+        app.AddSubcommands(
+            publish,
+            depth: 1,
+            ("github-release", GitHubRelease));
         return publish;
     }
 

@@ -184,7 +184,7 @@ internal static class SignCommands
             var pool = (parse.GetValue(untrusted) ?? []).SelectMany(PkiObjectReader.ReadCertificates).ToList();
             var crls = (parse.GetValue(crl) ?? []).SelectMany(CrlFiles.Read).ToList();
             var verifier = new ArtifactVerifier(
-                app.Services.GetRequiredService<VerifierFactory>().Create(Durations.Parse(parse.GetValue(timeout)!, "--timeout")),
+                app.Verifiers.Create(Durations.Parse(parse.GetValue(timeout)!, "--timeout")),
                 app.Services.GetRequiredService<TimeProvider>());
             var outcomes = new List<ArtifactVerificationOutcome>();
             var policyDocument = GovernanceKit.LoadPolicy(app, parse.GetValue(policyFile));
@@ -228,7 +228,7 @@ internal static class SignCommands
                 if (policyDocument is not null)
                 {
                     evaluations.Add(await new Core.Policy.PolicyGate(
-                            app.Services.GetRequiredService<VerifierFactory>().Create(TimeSpan.FromSeconds(10)), app.Services.GetRequiredService<TimeProvider>())
+                            app.Verifiers.Create(TimeSpan.FromSeconds(10)), app.Services.GetRequiredService<TimeProvider>())
                         .CheckArtifactAsync(policyDocument, file, parse.GetValue(signature), anchors, pool, outcome.TimestampTime ?? VerifyCommand.ParseTime(parse.GetValue(at)),
                             new Core.Policy.RevocationChecking(revocationMode != RevocationMode.None, softFailing), cancellationToken));
                 }
