@@ -26,7 +26,7 @@ internal static class CertificateFacts
         System.Security.Cryptography.SHA1.HashData(certificate.CertificateStructure.SubjectPublicKeyInfo.PublicKey.GetBytes());
 
     /// <summary>Does <paramref name="certificate"/>'s signature verify with the key in <paramref name="issuerPublicKeyInfo"/> (DER SPKI)?</summary>
-    public static bool SignatureVerifies(X509Certificate certificate, byte[]? issuerPublicKeyInfo)
+    public static bool SignatureVerifies(X509Certificate certificate, byte[]? issuerPublicKeyInfo, SignatureVerifier signatures)
     {
         if (issuerPublicKeyInfo is null)
         {
@@ -47,7 +47,7 @@ internal static class CertificateFacts
             }
         }
 
-        return SignatureCheck.Verify(certificate.SigAlgOid, null, certificate.GetTbsCertificate(), certificate.GetSignature(), issuerPublicKeyInfo);
+        return signatures.Verify(certificate.SigAlgOid, certificate.GetTbsCertificate(), certificate.GetSignature(), issuerPublicKeyInfo);
     }
 
     public static byte[] PublicKeyInfo(X509Certificate certificate) => certificate.CertificateStructure.SubjectPublicKeyInfo.GetEncoded();

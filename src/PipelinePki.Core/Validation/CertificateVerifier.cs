@@ -31,6 +31,7 @@ public sealed class CertificateVerifier
     {
         var at = (request.At ?? time.GetUtcNow()).UtcDateTime;
         var policy = request.Policy ?? PolicyOptions.Default;
+        using var signatures = new SignatureVerifier();
         var paths = PathBuilder.Build(request.Leaf, request.TrustAnchors, request.Untrusted, at);
         var leafChecks = new List<CheckResult> { LeafChecks.Purpose(request.Leaf, request.Purpose) };
         leafChecks.AddRange(LeafChecks.Names(request.Leaf, request.Names));
@@ -54,7 +55,7 @@ public sealed class CertificateVerifier
         (IReadOnlyList<X509Certificate> Path, PathVerdict Verdict, List<CheckResult> Revocation)? best = null;
         foreach (var path in paths)
         {
-            var verdict = PathValidator.Validate(path, at, policy);
+            var verdict = PathValidator.Validate(path, at, policy, signatures);
             if (!verdict.Passed)
             {
                 if (best is null || (!best.Value.Verdict.Passed && Failures(verdict.Checks) < Failures(best.Value.Verdict.Checks)))
@@ -65,7 +66,7 @@ public sealed class CertificateVerifier
                 continue;
             }
 
-            var revocation = await CheckRevocationAsync(path, request, crlPool, at, cancellationToken);
+            var revocation = await CheckRevocationAsync(path, request, crlPool, at, signatures, cancellationToken);
             if (best is null || !best.Value.Verdict.Passed || !Passed(best.Value.Revocation))
             {
                 best = (path, verdict, revocation);
@@ -88,7 +89,7 @@ public sealed class CertificateVerifier
     }
 
     private async Task<List<CheckResult>> CheckRevocationAsync(
-        IReadOnlyList<X509Certificate> path, VerifyRequest request, List<CrlDocument> crlPool, DateTime at, CancellationToken cancellationToken)
+        IReadOnlyList<X509Certificate> path, VerifyRequest request, List<CrlDocument> crlPool, DateTime at, SignatureVerifier signatures, CancellationToken cancellationToken)
     {
         var results = new List<CheckResult>();
         if (request.Revocation == RevocationMode.None)
@@ -113,7 +114,7 @@ public sealed class CertificateVerifier
             {
                 var fetchProblems = await FetchMissingCrlsAsync(certificate, crlPool, cancellationToken);
                 notes.AddRange(fetchProblems);
-                status = new CrlRevocationChecker(crlPool, pool).Check(certificate, issuer, anchor, freshAt);
+                status = new CrlRevocationChecker(crlPool, pool, signatures).Check(certificate, issuer, anchor, freshAt);
             }
 
             if (status.State == RevocationState.Undetermined && request.Revocation is RevocationMode.Auto or RevocationMode.Ocsp)

@@ -129,11 +129,11 @@ internal sealed class CrlDocument
     }
 
     /// <summary>Checks the CRL's signature with the public key of <paramref name="signer"/>.</summary>
-    public bool SignatureVerifies(Org.BouncyCastle.X509.X509Certificate signer) =>
-        SignatureVerifies(signer.CertificateStructure.SubjectPublicKeyInfo.GetEncoded());
+    public bool SignatureVerifies(Org.BouncyCastle.X509.X509Certificate signer, SignatureVerifier signatures) =>
+        SignatureVerifies(signer.CertificateStructure.SubjectPublicKeyInfo.GetEncoded(), signatures);
 
     /// <summary>Checks the CRL's signature with a DER SubjectPublicKeyInfo.</summary>
-    public bool SignatureVerifies(byte[] spki) => SignatureCheck.Verify(SignatureAlgorithm, null, tbs, signature, spki);
+    public bool SignatureVerifies(byte[] spki, SignatureVerifier signatures) => signatures.Verify(SignatureAlgorithm, tbs, signature, spki);
 
     private int NextWithSameSerial(int i)
     {

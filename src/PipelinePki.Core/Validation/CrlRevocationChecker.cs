@@ -10,7 +10,7 @@ namespace PipelinePki.Core.Validation;
 /// indirect CRLs with cRLIssuer), reason partitioning (onlySomeReasons), delta CRLs, and CRLs
 /// signed by a separate CRL-signing certificate whose own path is validated to the same anchor.
 /// </summary>
-internal sealed class CrlRevocationChecker(IReadOnlyList<CrlDocument> crls, IReadOnlyList<X509Certificate> pool)
+internal sealed class CrlRevocationChecker(IReadOnlyList<CrlDocument> crls, IReadOnlyList<X509Certificate> pool, SignatureVerifier signatures)
 {
     // ReasonFlags bits 1..8 (keyCompromise … aACompromise); bit 0 is 'unused'.
     private const int AllReasons = 0x1FE;
@@ -212,7 +212,7 @@ internal sealed class CrlRevocationChecker(IReadOnlyList<CrlDocument> crls, IRea
                 continue; // no cRLSign
             }
 
-            if (!crl.SignatureVerifies(candidate))
+            if (!crl.SignatureVerifies(candidate, signatures))
             {
                 continue;
             }
@@ -224,7 +224,7 @@ internal sealed class CrlRevocationChecker(IReadOnlyList<CrlDocument> crls, IRea
 
             // A separate CRL signer must chain to the same trust anchor (§6.3.3 (f)).
             var paths = PathBuilder.Build(candidate, [anchor], pool, atUtc);
-            if (paths.Any(p => PathValidator.Validate(p, atUtc, PolicyOptions.Default).Passed))
+            if (paths.Any(p => PathValidator.Validate(p, atUtc, PolicyOptions.Default, signatures).Passed))
             {
                 return candidate;
             }
@@ -247,7 +247,7 @@ internal sealed class CrlRevocationChecker(IReadOnlyList<CrlDocument> crls, IRea
             .Where(d => d.DeltaBaseNumber!.CompareTo(complete.CrlNumber) <= 0 && d.CrlNumber is { } n && n.CompareTo(complete.CrlNumber) > 0)
             .Where(d => (d.IssuingDistributionPoint?.GetEncoded() ?? []).AsSpan().SequenceEqual(scope ?? []))
             .Where(d => d.UnusableReason is null && Current(d, atUtc, out _))
-            .Where(d => d.SignatureVerifies(signer))
+            .Where(d => d.SignatureVerifies(signer, signatures))
             .OrderByDescending(d => d.CrlNumber)
             .FirstOrDefault();
     }

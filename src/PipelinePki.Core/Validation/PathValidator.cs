@@ -32,7 +32,10 @@ internal static class PathValidator
     ];
 
     /// <param name="path">Leaf first, trust anchor last.</param>
-    public static PathVerdict Validate(IReadOnlyList<X509Certificate> path, DateTime atUtc, PolicyOptions policy)
+    /// <param name="atUtc">The validation time.</param>
+    /// <param name="policy">The user-initial-policy-set and the policy switches (§6.1.1 (c), (e)–(g)).</param>
+    /// <param name="signatures">This run's signature checks (each issuer key imported once).</param>
+    public static PathVerdict Validate(IReadOnlyList<X509Certificate> path, DateTime atUtc, PolicyOptions policy, SignatureVerifier signatures)
     {
         var checks = new List<CheckResult>();
         var anchor = path[^1];
@@ -69,7 +72,7 @@ internal static class PathValidator
             var selfIssued = CertificateFacts.IsSelfIssued(certificate);
 
             // §6.1.3 (a) (1) signature, (2) validity, (4) issuer name chaining.
-            checks.Add(CertificateFacts.SignatureVerifies(certificate, workingKey)
+            checks.Add(CertificateFacts.SignatureVerifies(certificate, workingKey, signatures)
                 ? Pass(CheckNames.Signature, "signature verifies with the issuer's key", index, certificate)
                 : Fail(CheckNames.Signature, $"signature does not verify with the key of {CertificateFacts.Subject(path[index + 1])}", index, certificate));
             checks.Add(CertificateFacts.ValidAt(certificate, atUtc)

@@ -81,7 +81,7 @@ public static class CmsDetachedVerifier
         }
 
         var publicKey = signature.SignerCertificate.CertificateStructure.SubjectPublicKeyInfo.GetEncoded(Org.BouncyCastle.Asn1.Asn1Encodable.Der);
-        if (!SignatureCheck.Verify(signatureOid, null, signature.SignedAttributesDer, signature.SignatureValue, publicKey))
+        if (!SignatureCheck.Verify(signatureOid, signature.SignedAttributesDer, signature.SignatureValue, publicKey))
         {
             problem = $"{source}: the signature over the signed attributes does not verify with the signer certificate's key ({signature.SignerCertificate.SubjectDN})";
             return false;
