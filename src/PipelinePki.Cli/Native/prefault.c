@@ -15,6 +15,9 @@
  * off the process simply takes the page faults as before. Nothing here changes program behaviour,
  * only when the memory is faulted in.
  *
+ * hydrated.ld puts .hydrated on 2 MiB boundaries so all of it can be huge pages; without that script
+ * (another linker), the whole zero-initialised part of the writable segment is populated instead.
+ *
  * PIPELINE_PKI_NO_PREFAULT=1 turns it off (to measure the difference; see bench/verify.sh).
  */
 #define _GNU_SOURCE
@@ -27,6 +30,16 @@
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
+
+/* Bounds of .hydrated when hydrated.ld placed it on 2 MiB boundaries; absent (null) otherwise. */
+extern char __pipeline_pki_hydrated_start[] __attribute__((weak, visibility("hidden")));
+extern char __pipeline_pki_hydrated_end[] __attribute__((weak, visibility("hidden")));
+
+static void populate(uintptr_t start, uintptr_t end)
+{
+    (void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+    (void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+}
 
 static int prefault_executable_bss(struct dl_phdr_info *info, size_t size, void *unused)
 {
@@ -51,8 +64,7 @@ static int prefault_executable_bss(struct dl_phdr_info *info, size_t size, void 
         if (end <= start)
             continue;
 
-        (void)madvise((void *)start, end - start, MADV_HUGEPAGE);
-        (void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+        populate(start, end);
     }
     return 1; /* the executable is done: stop iterating */
 }
@@ -62,5 +74,13 @@ __attribute__((constructor)) static void pipeline_pki_prefault(void)
     const char *off = getenv("PIPELINE_PKI_NO_PREFAULT");
     if (off != NULL && off[0] != '\0' && off[0] != '0')
         return;
+    uintptr_t start = (uintptr_t)__pipeline_pki_hydrated_start;
+    uintptr_t end = (uintptr_t)__pipeline_pki_hydrated_end;
+    if (start != 0 && end > start)
+    {
+        /* Only .hydrated, whole huge pages; .bss and the alignment padding fault in as used. */
+        populate(start, end);
+        return;
+    }
     dl_iterate_phdr(prefault_executable_bss, NULL);
 }
