@@ -96,7 +96,7 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
             PlatformCryptoWarmUp.Start();
         }
 
-        var root = BuildRootCommand(words);
+        var root = BuildRootCommand(words, helpAndVersion: words.Count == 0 || args.Any(HelpOrVersionToken));
         var parseResult = root.Parse(args);
         var verbose = parseResult.GetValue(VerboseOption);
         var wantsJson = args.Contains("json") && args.Any(a => a is "--format" or "-f" || a.StartsWith("--format=", StringComparison.Ordinal));
@@ -247,10 +247,17 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         [.. new Option[] { CiOption, AuditLogOption, DotenvOption }.SelectMany(o => o.Aliases.Prepend(o.Name))];
 
     /// <summary>The command tree: only the branch <paramref name="words"/> name where they name one, else all of it.</summary>
-    internal RootCommand BuildRootCommand(IReadOnlyList<string> words)
+    /// <param name="words">The command words of the command line (none: the whole tree).</param>
+    /// <param name="helpAndVersion">
+    /// Whether the root carries --help and --version. Their descriptions come from System.CommandLine's
+    /// resources, and the first resource lookup sets up reflection over assembly metadata — a millisecond
+    /// that a command line naming neither option does not need to pay.
+    /// </param>
+    internal Command BuildRootCommand(IReadOnlyList<string> words, bool helpAndVersion = true)
     {
         commandWords = words;
-        var root = new RootCommand("pipeline-pki: short-lived certificates, signing and verification for CI/CD pipelines.");
+        const string description = "pipeline-pki: short-lived certificates, signing and verification for CI/CD pipelines.";
+        var root = helpAndVersion || BuildEveryCommand ? new RootCommand(description) : new Command("pipeline-pki", description);
         root.Options.Add(VerboseOption);
         CiOption.AcceptOnlyFromAmong("auto", "github", "azure", "gitlab", "none");
         root.Options.Add(CiOption);

@@ -76,7 +76,14 @@ internal static class VerifyCommand
             var outcome = await verifier.VerifyAsync(request, cancellationToken);
             await GovernanceKit.EnforceCertificateAsync(app, policyDocument, request, leafPath, cancellationToken);
             app.CiPublisher.Publish(new Ci.Steps.CertificateVerifyOutputs(leafPath, outcome));
-            CommandKit.Render(app, parse.GetValue(format), outcome, () => CliJson.Default.VerificationOutcome, (output, v) => TextRender.Verification(output, leafPath, v));
+            if (parse.GetValue(format) == "json")
+            {
+                app.Output.WriteLine(VerificationJson.Serialize(outcome));
+            }
+            else
+            {
+                TextRender.Verification(app.Output, leafPath, outcome);
+            }
 
             return outcome.IsValid ? ExitCodes.Success : ExitCodes.NotValid;
         });
