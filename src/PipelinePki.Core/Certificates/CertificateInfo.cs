@@ -92,7 +92,7 @@ public static class CertificateDescriber
         var s => s,
     };
 
-    public static string Fingerprint(byte[] der) => Convert.ToHexString(SHA256.HashData(der));
+    public static string Fingerprint(byte[] der) => Convert.ToHexString(Encoding.ManagedDigest.Sha256(der));
 
     public static string Hex(byte[] bytes) => Convert.ToHexString(bytes);
 

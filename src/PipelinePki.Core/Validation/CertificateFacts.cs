@@ -23,7 +23,7 @@ internal static class CertificateFacts
 
     /// <summary>The RFC 5280 §4.2.1.2 key identifier we would compute, for issuers that carry no SKI.</summary>
     public static byte[] ComputedKeyId(X509Certificate certificate) =>
-        System.Security.Cryptography.SHA1.HashData(certificate.CertificateStructure.SubjectPublicKeyInfo.PublicKey.GetBytes());
+        Encoding.ManagedDigest.Sha1(certificate.CertificateStructure.SubjectPublicKeyInfo.PublicKey.GetBytes());
 
     /// <summary>Does <paramref name="certificate"/>'s signature verify with the key in <paramref name="issuerPublicKeyInfo"/> (DER SPKI)?</summary>
     public static bool SignatureVerifies(X509Certificate certificate, byte[]? issuerPublicKeyInfo, SignatureVerifier signatures)

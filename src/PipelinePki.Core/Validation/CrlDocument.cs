@@ -285,7 +285,7 @@ internal sealed class CrlDocument
             }
             else
             {
-                SHA256.HashData(magnitude)[..20].CopyTo(buffer);
+                Encoding.ManagedDigest.Sha256(magnitude).AsSpan(0, 20).CopyTo(buffer);
                 buffer[20] = 0xFF;
             }
 
