@@ -8,13 +8,14 @@
 #   RUNS=10 KEY_TYPES="ecdsa-p256 ed25519" bench/verify.sh
 #   LARGE_CRL_ENTRIES=1000000 bench/verify.sh   # bigger CRL (0 skips the large-CRL row)
 #   PIPELINE_PKI_CLI=/tmp/ppki-aot/pipeline-pki bench/verify.sh   # skip the AOT build
-#   BENCH_TOOL=loop bench/verify.sh     # time with a date +%s%N loop instead of hyperfine
 #
+# Timing: the two tools run interleaved, run by run, and each row reports the median of each (see
+# measure_pair), so drift on a shared host does not favour whichever tool happened to run later.
 # Before timing, every row is checked: both tools must accept the leaf (exit 0), and both must
 # reject a revoked certificate with the same CRL set (pipeline-pki exit 4, openssl non-zero with
 # "certificate revoked"), so the timings never silently measure a failure path.
 #
-# Writes bench/out/verify.md (the table) and bench/out/verify/*.json (hyperfine exports).
+# Writes bench/out/verify.md (the table) and bench/out/verify/*.tsv (every run's figures).
 # Exits 0 whether rows PASS or FAIL (it is a report); non-zero if any command or check fails.
 set -euo pipefail
 shopt -s inherit_errexit
@@ -38,28 +39,33 @@ die() { log "$*"; exit 1; }
 # The binary under test and the timing tool, shared by every bench script.
 # shellcheck source=bench/common.sh
 source "$BENCH_DIR/common.sh"
-command -v jq >/dev/null 2>&1 || [[ $HAVE_HYPERFINE == 0 ]] || die "jq is needed to read hyperfine's export"
+command -v jq >/dev/null 2>&1 || die "jq is needed to read pipeline-pki's JSON verdicts"
 
-# measure LABEL COMMAND -> prints the mean wall time in ms (3 decimals).
-# Verification changes nothing on disk, so there is no per-run preparation step.
-measure() {
-  local label="$1" cmd="$2" json="$RESULTS_DIR/$1.json"
-  if [[ $HAVE_HYPERFINE == 1 ]]; then
-    hyperfine --style none --warmup "$WARMUP" --runs "$RUNS" \
-      --export-json "$json" --command-name "$label" "$cmd" >"$RESULTS_DIR/$label.txt" 2>&1 \
-      || { cat "$RESULTS_DIR/$label.txt" >&2; return 1; }
-    jq -r '.results[0].mean * 1000 | . * 1000 | round / 1000' "$json"
-  else
-    local i start end total=0
-    for ((i = 0; i < WARMUP; i++)); do bash -c "$cmd" >/dev/null 2>&1; done
-    for ((i = 0; i < RUNS; i++)); do
-      start=$(date +%s%N)
-      bash -c "$cmd" >/dev/null 2>&1 || { log "$label: command failed: $cmd"; return 1; }
-      end=$(date +%s%N)
-      total=$((total + end - start))
-    done
-    awk -v t="$total" -v n="$RUNS" 'BEGIN { printf "%.3f\n", t / n / 1e6 }'
-  fi
+# measure_pair LABEL PPKI_CMD OPENSSL_CMD -> prints "ppki_ms openssl_ms": the median wall time of
+# each over RUNS interleaved runs (after WARMUP pairs that are not counted). The two tools alternate
+# run by run, and which goes first alternates too, so a host that gets busier or quieter during the
+# row (this is a shared 2-core VM) moves both columns alike instead of skewing the ratio. Timing uses
+# bash's $EPOCHREALTIME around a direct fork+exec (no timer process, no extra shell); every run's
+# figures are kept in bench/out/verify/LABEL.tsv.
+measure_pair() {
+  local label="$1" ppki_cmd="$2" osl_cmd="$3" tsv="$RESULTS_DIR/$1.tsv" i first second t0 t1 t2 a b
+  printf 'run\tpipeline_pki_ms\topenssl_ms\n' >"$tsv"
+  for ((i = -WARMUP; i < RUNS; i++)); do
+    if ((i % 2 == 0)); then first="$ppki_cmd"; second="$osl_cmd"; else first="$osl_cmd"; second="$ppki_cmd"; fi
+    t0=$EPOCHREALTIME
+    eval "$first" >/dev/null 2>&1 || { log "$label: command failed: $first"; return 1; }
+    t1=$EPOCHREALTIME
+    eval "$second" >/dev/null 2>&1 || { log "$label: command failed: $second"; return 1; }
+    t2=$EPOCHREALTIME
+    ((i >= 0)) || continue
+    a=$(awk -v s="$t0" -v e="$t1" 'BEGIN { printf "%.3f", (e - s) * 1000 }')
+    b=$(awk -v s="$t1" -v e="$t2" 'BEGIN { printf "%.3f", (e - s) * 1000 }')
+    if ((i % 2 == 0)); then printf '%d\t%s\t%s\n' "$i" "$a" "$b"; else printf '%d\t%s\t%s\n' "$i" "$b" "$a"; fi >>"$tsv"
+  done
+  awk -F'\t' 'NR > 1 { p[n] = $2; o[n] = $3; n++ }
+    function median(v, n,   i, j, t) { for (i = 1; i < n; i++) for (j = i; j > 0 && v[j-1] > v[j]; j--) { t = v[j]; v[j] = v[j-1]; v[j-1] = t }
+      return n % 2 ? v[int(n/2)] : (v[n/2-1] + v[n/2]) / 2 }
+    END { printf "%.3f %.3f\n", median(p, n), median(o, n) }' "$tsv"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -165,8 +171,7 @@ fi
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)   # shared machines: a busy host blurs both columns
 
 # Process floor: the cheapest thing each binary can do (start, print, exit).
-FLOOR_PPKI=$(measure floor-pipeline-pki "'$PPKI' --version")
-FLOOR_OPENSSL=$(measure floor-openssl "openssl version")
+read -r FLOOR_PPKI FLOOR_OPENSSL < <(measure_pair floor "'$PPKI' --version" "openssl version")
 
 ROWS=()        # "key row ppki_ms openssl_ms ratio verdict"
 CRL_SIZES=()   # "key bytes"
@@ -238,9 +243,9 @@ for key in $KEY_TYPES; do
   fi
   for i in "${!names[@]}"; do
     row="${names[$i]}"
-    log "$key $row: timing $RUNS runs each (warm-up $WARMUP)"
-    ppki_ms=$(measure "$key-$row-pipeline-pki" "${ppki_cmds[$i]}")
-    osl_ms=$(measure "$key-$row-openssl" "${osl_cmds[$i]}")
+    log "$key $row: timing $RUNS interleaved runs each (warm-up $WARMUP)"
+    read -r ppki_ms osl_ms < <(measure_pair "$key-$row" "${ppki_cmds[$i]}" "${osl_cmds[$i]}")
+    [[ -n $osl_ms ]] || die "$key $row: timing failed"
     ratio=$(awk -v a="$ppki_ms" -v b="$osl_ms" 'BEGIN { printf "%.2f", a / b }')
     verdict=$(awk -v r="$ratio" -v t="$TARGET" 'BEGIN { print (r <= t) ? "PASS" : "FAIL" }')
     ROWS+=("$key $row $ppki_ms $osl_ms $ratio $verdict")
@@ -250,11 +255,11 @@ done
 # ---------------------------------------------------------------------------------------------
 # 6. Report: terminal table and bench/out/verify.md.
 # ---------------------------------------------------------------------------------------------
-tool=$([[ $HAVE_HYPERFINE == 1 ]] && hyperfine --version || echo "bash loop, date +%s%N")
 {
   echo "# pipeline-pki cert verify vs openssl verify"
   echo
-  echo "Cold whole-process wall time, mean of $RUNS runs after $WARMUP warm-up runs ($tool)."
+  echo "Cold whole-process wall time: the median of $RUNS runs per tool, the two tools interleaved run by run"
+  echo "(after $WARMUP warm-up pairs), each a direct fork+exec timed with bash's \$EPOCHREALTIME."
   echo "pipeline-pki: \`$("$PPKI" --version)\` ($PPKI); $(openssl version); $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ); load average $LOAD_START at the start."
   echo "Both tools verify the same files: leaf <- intermediate <- root from \`pipeline-pki ca init\` + \`cert issue\`"
   echo "(every certificate of the key type in the row), purpose server, host $HOST."

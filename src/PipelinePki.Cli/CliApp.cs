@@ -89,13 +89,6 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         // Only the branch the command line names is built (every CI step pays for start-up);
         // anything unrecognised falls back to the whole tree, so help, errors and suggestions are unchanged.
         var words = BuildEveryCommand ? [] : CommandWords.Leading(args, RootOptionsTakingValues(), MaxSelectedDepth);
-        if (words.Count > 0 && !args.Any(HelpOrVersionToken))
-        {
-            // Loading OpenSSL takes ~6 ms, a sixth of a 'cert verify': do it on the other core while this
-            // one builds the command tree, parses and reads the input files.
-            PlatformCryptoWarmUp.Start();
-        }
-
         var root = BuildRootCommand(words, helpAndVersion: words.Count == 0 || args.Any(HelpOrVersionToken));
         var parseResult = root.Parse(args);
         var verbose = parseResult.GetValue(VerboseOption);
@@ -240,6 +233,12 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
             parent.Subcommands.Add(command);
         }
     }
+
+    /// <summary>
+    /// Whether loading the crypto library on a second thread pays off for this command line: any command
+    /// (they all verify, sign or hash), unless it only asks for help or the version.
+    /// </summary>
+    internal static bool WantsCryptoWarmUp(IReadOnlyList<string> args) => args.Count > 0 && !args.Any(HelpOrVersionToken);
 
     private static bool HelpOrVersionToken(string token) => token is "--help" or "-h" or "-?" or "/h" or "/?" or "--version";
 

@@ -166,3 +166,31 @@ public class VerifyAndCheckTests
         server.ServeCrl("root.crl", await File.ReadAllBytesAsync(cli.PathOf("root.crl.pem")));
     }
 }
+
+/// <summary>
+/// The native binary loads libcrypto on a second thread while it parses. A verification that needs no
+/// OpenSSL (Ed25519) can finish first; exiting while that thread is inside libcrypto crashed the process
+/// in about one run in seven (OpenSSL's exit handler freed state in use). Now the thread is joined first.
+/// </summary>
+public class CryptoWarmUpExitTests
+{
+    [Theory]
+    [InlineData("ed25519")]
+    [InlineData("ecdsa-p256")]
+    public async Task Verify_ManyConsecutiveRuns_EveryOneExitsCleanly(string keyType)
+    {
+        using var cli = new CliSession();
+        await cli.InitAsync("--no-passphrase", "--key-type", keyType);
+        await cli.RunOkAsync("cert", "issue", "--home", cli.Home, "--name", "svc", "--key-type", keyType, "--out", cli.PathOf("svc"));
+
+        var exitCodes = new List<int>();
+        for (var run = 0; run < 40; run++)
+        {
+            var result = await cli.RunAsync("cert", "verify", cli.PathOf("svc", "cert.pem"), "--trust", cli.PathOf("svc", "root.pem"),
+                "--untrusted", cli.PathOf("svc", "chain.pem"), "--revocation", "none", "--format", "json");
+            exitCodes.Add(result.ExitCode);
+        }
+
+        Assert.All(exitCodes, code => Assert.Equal(0, code));
+    }
+}
