@@ -234,12 +234,6 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<string, str
         }
     }
 
-    /// <summary>
-    /// Whether loading the crypto library on a second thread pays off for this command line: any command
-    /// (they all verify, sign or hash), unless it only asks for help or the version.
-    /// </summary>
-    internal static bool WantsCryptoWarmUp(IReadOnlyList<string> args) => args.Count > 0 && !args.Any(HelpOrVersionToken);
-
     private static bool HelpOrVersionToken(string token) => token is "--help" or "-h" or "-?" or "/h" or "/?" or "--version";
 
     private string[] RootOptionsTakingValues() =>

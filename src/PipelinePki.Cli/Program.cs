@@ -2,10 +2,6 @@ using System.Runtime.InteropServices;
 using PipelinePki.Cli;
 using PipelinePki.Cli.Commands;
 
-// Loading libcrypto takes ~6 ms, a fifth of a 'cert verify': a second thread does it while this one
-// parses the command line and reads the input files.
-var cryptoWarmUp = CliApp.WantsCryptoWarmUp(args) ? PlatformCryptoWarmUp.Start() : null;
-
 using var cancellation = new CancellationTokenSource();
 
 // The first Ctrl-C (SIGINT), or the runner cancelling the job (SIGTERM), asks the running command to stop
@@ -30,7 +26,7 @@ var app = new CliApp(Console.Out, Console.Error, Environment.GetEnvironmentVaria
 // The GitHub post-entrypoint is this binary under another name (the runner passes it the main step's args).
 var exitCode = await app.RunAsync(WrapperStepCommand.RewriteForPostEntrypoint(Environment.GetCommandLineArgs().FirstOrDefault(), args), cancellation.Token);
 
-// libcrypto frees its state in an exit handler: the process must not exit while the warm-up thread is
-// still inside it (a command that needed no OpenSSL, an Ed25519 chain, can finish first).
-cryptoWarmUp?.Join();
+// libcrypto frees its state in an exit handler: the process must not exit while the native warm-up
+// thread (Native/crypto_warmup.c) is still inside it — a command that needs no OpenSSL can finish first.
+NativeStartup.JoinCryptoWarmUp();
 return exitCode;

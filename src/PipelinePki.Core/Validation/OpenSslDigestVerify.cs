@@ -32,25 +32,6 @@ internal sealed class OpenSslDigestVerify : IDisposable
         Rsa,
     }
 
-    // A P-256 key, and its signature over WarmUpData (made with openssl dgst -sha256 -sign): a known answer for WarmUp.
-    private static ReadOnlySpan<byte> WarmUpData => "pipeline-pki crypto warm-up"u8;
-
-    private static readonly byte[] WarmUpKey = Convert.FromHexString(
-        "3059301306072a8648ce3d020106082a8648ce3d0301070342000480d66ceb426c5bb4c84c3add6a9bf998b6aed59898accbf5faa1175cf4571e15f988851609924fe96c30b416ef799611d13d8a170719ebb59179cbd192211bdf");
-
-    private static readonly byte[] WarmUpSignature = Convert.FromHexString(
-        "3046022100a7db97617d73709f5317bdc82c9a9b4391429a87ec0eed7d7afce32c91ab27640221008aacf7951609ebe6ce7ac54e754895ca00d4b8880af3f09dc5ab6428c2a671c3");
-
-    /// <summary>
-    /// Loads libcrypto and verifies one known signature, so that loading the library and its providers has
-    /// happened before a verification needs them. Returns whether the known answer came out (false: no libcrypto 3).
-    /// </summary>
-    public static bool WarmUp()
-    {
-        using var verifier = TryCreate();
-        return verifier?.Verify(KeyKind.Ec, "SHA256", WarmUpData, WarmUpSignature, WarmUpKey) ?? false;
-    }
-
     /// <summary>A verifier, or null when libcrypto 3 is not the platform's crypto library here.</summary>
     public static OpenSslDigestVerify? TryCreate()
     {
