@@ -24,9 +24,4 @@ using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, StopCl
 
 var app = new CliApp(Console.Out, Console.Error, Environment.GetEnvironmentVariable, TimeProvider.System);
 // The GitHub post-entrypoint is this binary under another name (the runner passes it the main step's args).
-var exitCode = await app.RunAsync(WrapperStepCommand.RewriteForPostEntrypoint(Environment.GetCommandLineArgs().FirstOrDefault(), args), cancellation.Token);
-
-// libcrypto frees its state in an exit handler: the process must not exit while the native warm-up
-// thread (Native/crypto_warmup.c) is still inside it — a command that needs no OpenSSL can finish first.
-NativeStartup.JoinCryptoWarmUp();
-return exitCode;
+return await app.RunAsync(WrapperStepCommand.RewriteForPostEntrypoint(Environment.GetCommandLineArgs().FirstOrDefault(), args), cancellation.Token);
