@@ -9,7 +9,7 @@ ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/runtime-deps:10.0
 ARG CLI_SOURCE=sdk
 
 FROM ${SDK_IMAGE} AS cli-sdk
-# Native AOT links with the platform toolchain.
+# Native AOT links with the platform toolchain (which also compiles src/PipelinePki.Cli/Native/prefault.c).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends clang zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
@@ -19,6 +19,9 @@ COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY src/PipelinePki.Core/PipelinePki.Core.csproj src/PipelinePki.Core/
 COPY src/PipelinePki.Ci/PipelinePki.Ci.csproj src/PipelinePki.Ci/
 COPY src/PipelinePki.Cli/PipelinePki.Cli.csproj src/PipelinePki.Cli/
+COPY src/PipelinePki.Hsm/PipelinePki.Hsm.csproj src/PipelinePki.Hsm/
+COPY src/PipelinePki.Sources.Vault/PipelinePki.Sources.Vault.csproj src/PipelinePki.Sources.Vault/
+COPY src/PipelinePki.Sources.Acme/PipelinePki.Sources.Acme.csproj src/PipelinePki.Sources.Acme/
 RUN dotnet restore src/PipelinePki.Cli -r linux-x64
 COPY src/ src/
 RUN dotnet publish src/PipelinePki.Cli -c Release -r linux-x64 -p:PublishAot=true --no-restore -o /out \
