@@ -20,7 +20,7 @@ internal static class CommandWords
             if (token.Length == 0 || token[0] is '@' or '[' || token == "--")
             {
                 // A response file or a directive can hold anything, and after "--" nothing is a command.
-                return words.Count == 0 ? [] : words;
+                return words;
             }
 
             if (token[0] == '-')

@@ -10,7 +10,7 @@ namespace PipelinePki.Core.Encoding;
 /// never loads it, and one that does (ECDSA, RSA) is not held up by a fingerprint while the library loads.
 /// Large inputs (artifacts) keep using the platform's streaming hashes.
 /// </summary>
-public static class ManagedDigest
+internal static class ManagedDigest
 {
     public static byte[] Sha256(ReadOnlySpan<byte> data) => Hash(new Sha256Digest(), data);
 
