@@ -78,12 +78,9 @@ public sealed class PebbleServer : IAsyncDisposable
 
         var folder = new TempDirectory();
         await MakeTlsCertificateAsync(folder);
-        var listenPort = LoopbackPkiServer.FreeTcpPort();
-        var managementPort = LoopbackPkiServer.FreeTcpPort();
-        var httpPort = LoopbackPkiServer.FreeTcpPort();
-        var tlsPort = LoopbackPkiServer.FreeTcpPort();
-        var dnsPort = LoopbackPkiServer.FreeTcpPort();
-        var challengeManagementPort = LoopbackPkiServer.FreeTcpPort();
+        // Distinct ports: the DNS server binds its port for UDP and TCP, so a repeat breaks start-up.
+        var ports = LoopbackPkiServer.FreeTcpPorts(6);
+        var (listenPort, managementPort, httpPort, tlsPort, dnsPort, challengeManagementPort) = (ports[0], ports[1], ports[2], ports[3], ports[4], ports[5]);
 
         var config = new Dictionary<string, object>
         {

@@ -110,6 +110,31 @@ public sealed class LoopbackPkiServer : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndPoint!).Port;
     }
 
+    /// <summary>
+    /// <paramref name="count"/> distinct TCP ports on 127.0.0.1, all free a moment ago. Calling
+    /// <see cref="FreeTcpPort"/> repeatedly can hand out the same port twice (each socket is released
+    /// before the next bind): Pebble once got its ACME port as its DNS port and failed to start.
+    /// </summary>
+    public static int[] FreeTcpPorts(int count)
+    {
+        var held = new List<Socket>(count);
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                held.Add(socket);
+                socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            }
+
+            return [.. held.Select(s => ((IPEndPoint)s.LocalEndPoint!).Port)];
+        }
+        finally
+        {
+            held.ForEach(s => s.Dispose());
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await stopping.CancelAsync();
